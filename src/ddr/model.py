@@ -1,0 +1,110 @@
+"""The user-facing DDR model (DESIGN.md contract): text-driven, feature-domain DDR on a frozen CLIP.
+
+    m = DDR.from_pretrained("clip:ViT-B-32:openai")   # or DDR.from_checkpoint(path, types=[...])
+    m.quality_score(x)  # official square-patch BIQA score, one per image whatever the batch
+    m.response(x)       # (B, T) per-type DDR, differentiable
+    m.loss(x)           # -mean DDR, for restoration training
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ddr import descriptor
+from ddr.backbones import Backbone, load_backbone
+from ddr.patches import encode_patches
+from ddr.preprocess import prepare
+from ddr.prompts import resolve_prompts
+
+
+def _as_image_list(x: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    if isinstance(x, torch.Tensor):
+        if x.ndim == 3:
+            return [x]
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected images (B, 3, H, W) or (3, H, W), got {tuple(x.shape)}")
+        return list(x)
+    return list(x)
+
+
+class DDR(nn.Module):
+    """Deep Degradation Response with text-defined degradations (higher = better quality)."""
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        types: Sequence[str] | None = None,
+        prompts: dict[str, tuple[str, str]] | None = None,
+        adaptive: bool = True,
+        eps: float = descriptor.ADAPTATION_EPS,
+    ):
+        super().__init__()
+        self.backbone = backbone.freeze()
+        self.prompts = resolve_prompts(types, prompts)
+        self.types = list(self.prompts)
+        self.adaptive = adaptive
+        self.eps = eps
+        clean = [pair[0] for pair in self.prompts.values()]
+        degraded = [pair[1] for pair in self.prompts.values()]
+        with torch.no_grad():  # prompt embeddings: once per model
+            directions = descriptor.text_directions(backbone.encode_text(clean), backbone.encode_text(degraded))
+        self.register_buffer("directions", directions.float(), persistent=False)
+
+    # construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, spec: str = "clip:ViT-B-32:openai", **kwargs) -> "DDR":
+        return cls(load_backbone(spec), **kwargs)
+
+    @classmethod
+    def from_checkpoint(cls, path, **kwargs) -> "DDR":
+        from ddr.backbones.clip import from_openai_checkpoint
+
+        return cls(from_openai_checkpoint(path), **kwargs)
+
+    @classmethod
+    def from_backbone(cls, backbone: Backbone, **kwargs) -> "DDR":
+        return cls(backbone, **kwargs)
+
+    # scoring ------------------------------------------------------------------------------------------------
+    def scores_from_features(self, features: torch.Tensor) -> torch.Tensor:
+        """(N, C) image embeddings -> (N, T) DDR_d; lets cached features be rescored without the encoder."""
+        return descriptor.response(features.float(), self.directions.to(features.device), self.adaptive, self.eps)
+
+    def quality_scores(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
+        """Per image and type, the mean DDR_d over the official square patches: (N, T).
+
+        Images may differ in size; patches of many images share encoder calls. Each image gets its own
+        score (the official code mixes images when given a batch).
+        """
+        features = encode_patches(self.backbone, _as_image_list(images), batch_size)
+        return torch.stack([self.scores_from_features(f).mean(dim=0) for f in features])
+
+    def quality_score(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
+        """Official BIQA score (mean over types and patches), one per image: (B,)."""
+        return self.quality_scores(images, batch_size).mean(dim=1)
+
+    def response(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) in [0, 1] -> (B, T), differentiable; whole image resized (shorter side), as in training."""
+        features = self.backbone.encode_image(prepare(x, self.backbone.norm))
+        return self.scores_from_features(features)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """L_DDR = -mean over the batch (and types) of DDR: minimising it raises quality."""
+        return -self.response(x).mean()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.loss(x)
+
+    def provenance(self) -> dict:
+        """What produced these numbers (stamped into result files)."""
+        return {
+            **self.backbone.info.as_dict(),
+            "domain": "feature",
+            "types": self.types,
+            "prompts": {t: list(p) for t, p in self.prompts.items()},
+            "adaptive": self.adaptive,
+            "eps": self.eps,
+        }

@@ -1,0 +1,62 @@
+"""The official preprocessing (shorter side to the encoder size, bicubic, no antialias) and square-patch scheme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torchvision.transforms import InterpolationMode
+from torchvision.transforms import functional as TF
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """How a backbone wants its pixels: input size of the shorter side, channel mean and std."""
+
+    size: int
+    mean: tuple[float, float, float] = CLIP_MEAN
+    std: tuple[float, float, float] = CLIP_STD
+
+
+def resize_shorter(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Shorter side -> `size`, aspect kept, bicubic without antialiasing (torchvision, as the official code)."""
+    return TF.resize(x, size, interpolation=InterpolationMode.BICUBIC, antialias=False)
+
+
+def prepare(x: torch.Tensor, norm: Normalisation) -> torch.Tensor:
+    """Resize then normalise a (B, 3, H, W) batch in [0, 1] for the encoder."""
+    return TF.normalize(resize_shorter(x, norm.size), norm.mean, norm.std)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A square window: top-left corner and side."""
+
+    top: int
+    left: int
+    side: int
+
+
+def square_patches(height: int, width: int) -> list[Patch]:
+    """The official BIQA windows: side P = min(H, W), N = max(H, W) // P + 1, stride (max - P) // (N - 1).
+
+    A square image yields N = 2 identical windows; they are kept here (they weigh in the mean) and
+    deduplicated only at encoding time.
+    """
+    if height < 1 or width < 1:
+        raise ValueError(f"image has zero size ({height}x{width})")
+    side = min(height, width)
+    count = max(height, width) // side + 1
+    stride = (max(height, width) - side) // (count - 1)
+    if height > width:
+        return [Patch(i * stride, 0, side) for i in range(count)]
+    return [Patch(0, i * stride, side) for i in range(count)]
+
+
+def crop(x: torch.Tensor, patch: Patch) -> torch.Tensor:
+    return x[..., patch.top : patch.top + patch.side, patch.left : patch.left + patch.side]
