@@ -20,7 +20,7 @@ from ddr.preprocess import prepare
 from ddr.prompts import resolve_prompts
 
 
-def _as_image_list(x: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
+def as_image_list(x: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
     if isinstance(x, torch.Tensor):
         if x.ndim == 3:
             return [x]
@@ -30,7 +30,30 @@ def _as_image_list(x: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tenso
     return list(x)
 
 
-class DDR(nn.Module):
+class ResponseModel(nn.Module):
+    """What every DDR flavour offers: per-type patch scores, the BIQA score, a differentiable response and loss."""
+
+    types: list[str]
+
+    def quality_scores(self, images, batch_size: int = 64) -> torch.Tensor:  # (N, T)
+        raise NotImplementedError
+
+    def response(self, x: torch.Tensor) -> torch.Tensor:  # (B, T)
+        raise NotImplementedError
+
+    def quality_score(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
+        """Official BIQA score (mean over types and patches), one per image: (B,)."""
+        return self.quality_scores(images, batch_size).mean(dim=1)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """L_DDR = -mean over the batch (and types) of DDR: minimising it raises quality."""
+        return -self.response(x).mean()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.loss(x)
+
+
+class DDR(ResponseModel):
     """Deep Degradation Response with text-defined degradations (higher = better quality)."""
 
     def __init__(
@@ -79,24 +102,13 @@ class DDR(nn.Module):
         Images may differ in size; patches of many images share encoder calls. Each image gets its own
         score (the official code mixes images when given a batch).
         """
-        features = encode_patches(self.backbone, _as_image_list(images), batch_size)
+        features = encode_patches(self.backbone, as_image_list(images), batch_size)
         return torch.stack([self.scores_from_features(f).mean(dim=0) for f in features])
-
-    def quality_score(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
-        """Official BIQA score (mean over types and patches), one per image: (B,)."""
-        return self.quality_scores(images, batch_size).mean(dim=1)
 
     def response(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) in [0, 1] -> (B, T), differentiable; whole image resized (shorter side), as in training."""
         features = self.backbone.encode_image(prepare(x, self.backbone.norm))
         return self.scores_from_features(features)
-
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """L_DDR = -mean over the batch (and types) of DDR: minimising it raises quality."""
-        return -self.response(x).mean()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.loss(x)
 
     def provenance(self) -> dict:
         """What produced these numbers (stamped into result files)."""

@@ -1,0 +1,134 @@
+"""The `ddr` command: `ddr score` writes one CSV row per image (same numbers as the Python API)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ddr.io import ImageReadError, find_images, load_image
+
+
+def build_model(args: argparse.Namespace):
+    """The DDR flavour the flags ask for, on the requested device."""
+    from ddr.backbones import load_backbone
+    from ddr.model import DDR
+    from ddr.pixel import DEFAULT_LEVELS, PixelDDR, parse_levels
+
+    if args.checkpoint and args.backbone:
+        raise ValueError("give either --checkpoint or --backbone, not both")
+    spec = f"openai-checkpoint:{args.checkpoint}" if args.checkpoint else args.backbone
+    if args.domain == "feature":
+        types = args.types.split(",") if args.types else None
+        model = DDR(load_backbone(spec or "clip:ViT-B-32:openai"), types=types, adaptive=not args.no_adaptation)
+    else:
+        levels = parse_levels(args.levels) if args.levels else dict(DEFAULT_LEVELS)
+        if args.types:
+            wanted = args.types.split(",")
+            missing = [t for t in wanted if t not in levels]
+            if missing:
+                raise ValueError(f"--types {missing} have no level; give them with --levels KIND=LEVEL")
+            levels = {t: levels[t] for t in wanted}
+        model = PixelDDR(load_backbone(spec or "efficientnet-lite0"), levels, seed=args.seed)
+    return model.to(resolve_device(args.device))
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda requested but no CUDA device is available")
+    return torch.device(name)
+
+
+def _open_output(out: str | None):
+    """stdout, or a temporary file beside --out that replaces it only when every row is written."""
+    if out is None:
+        return sys.stdout, None
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
+                                         delete=False, newline="")
+    return handle, target
+
+
+def score(args: argparse.Namespace) -> int:
+    model = build_model(args)
+    paths = find_images(args.inputs)
+    if not paths:
+        raise ValueError("no images found in " + " ".join(map(str, args.inputs)))
+    handle, target = _open_output(args.out)
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(["path", "ddr", *[f"ddr_{t}" for t in model.types]])
+    skipped = 0
+    try:
+        with tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr, disable=args.quiet) as bar:
+            for start in range(0, len(paths), args.batch_size):
+                chunk, images = [], []
+                for path in paths[start : start + args.batch_size]:
+                    try:
+                        images.append(load_image(path))
+                        chunk.append(path)
+                    except ImageReadError as error:
+                        if not args.skip_bad:
+                            raise
+                        skipped += 1
+                        print(f"ddr: skipped {error}", file=sys.stderr)
+                if images:
+                    per_type = model.quality_scores(images, batch_size=args.batch_size).cpu()
+                    for path, row in zip(chunk, per_type.tolist()):
+                        writer.writerow([str(path), repr(sum(row) / len(row)), *map(repr, row)])
+                bar.update(len(paths[start : start + args.batch_size]))
+        if target is not None:
+            handle.close()
+            os.replace(handle.name, target)
+    except BaseException:
+        if target is not None:
+            handle.close()
+            os.unlink(handle.name)
+        raise
+    if skipped:
+        print(f"ddr: {skipped} unreadable image(s) skipped", file=sys.stderr)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ddr", description="Deep Degradation Response (Wu et al., NeurIPS 2024)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("score", help="score images (official square-patch BIQA scheme); CSV out")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--backbone", help="backbone spec, e.g. clip:ViT-B-32:openai, efficientnet-lite0, clip-random:ViT-B-32")
+    source.add_argument("--checkpoint", help="OpenAI-format CLIP checkpoint (TorchScript archive or state dict)")
+    p.add_argument("--types", help="comma-separated degradation types (default blur,color,noise,exposure)")
+    p.add_argument("--domain", choices=["feature", "pixel"], default="feature")
+    p.add_argument("--levels", help="pixel domain: KIND=LEVEL list, e.g. blur=2,noise=0.05")
+    p.add_argument("--no-adaptation", action="store_true", help="feature domain: add raw text directions (ablation)")
+    p.add_argument("--seed", type=int, default=0, help="pixel domain: noise seed")
+    p.add_argument("--batch-size", type=int, default=32, help="images per chunk and patches per encoder call")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--out", help="CSV file (default: stdout); written atomically")
+    p.add_argument("--skip-bad", action="store_true", help="report unreadable images on stderr and go on")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=score)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ImageReadError, ValueError, FileNotFoundError, RuntimeError) as error:
+        hint = " (use --skip-bad to skip unreadable images)" if isinstance(error, ImageReadError) else ""
+        print(f"ddr: error: {error}{hint}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
