@@ -7,6 +7,8 @@ Everything is built from a state dict and cast to float32 on CPU, exactly as the
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -101,12 +103,25 @@ def from_open_clip_checkpoint(arch: str, path: str | os.PathLike) -> ClipBackbon
     return ClipBackbone(model, open_clip.get_tokenizer(arch), info)
 
 
+@contextlib.contextmanager
+def _quiet_open_clip():
+    """open_clip logs a warning for a deliberately random model; the stand-in flag already says it."""
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def random_stand_in(arch: str = "ViT-B-32", seed: int = 0, reason: str = "requested") -> ClipBackbone:
     """A seeded, randomly initialised CLIP: for timing, tests and offline runs; always marked stand-in."""
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        model = open_clip.create_model(arch, pretrained=None, device="cpu").float().eval()
+        with _quiet_open_clip():
+            model = open_clip.create_model(arch, pretrained=None, device="cpu").float().eval()
     finally:
         torch.random.set_rng_state(generator_state)
     info = WeightsInfo(spec=f"clip-random:{arch}:{seed}", weights="stand-in (random init)", stand_in=True,
@@ -123,7 +138,7 @@ def openai_weights_url(arch: str) -> tuple[str, str] | None:
     return url, url.rstrip("/").split("/")[-2]
 
 
-def fetch_openai_weights(arch: str, root: Path | None = None) -> Path:
+def fetch_openai_weights(arch: str, root: Path | None = None, allow_download: bool = True) -> Path:
     """Download OpenAI's checkpoint for `arch` into the cache (resumable, sha256-verified) and return its path."""
     found = openai_weights_url(arch)
     if found is None:
@@ -132,8 +147,9 @@ def fetch_openai_weights(arch: str, root: Path | None = None) -> Path:
     target = (root or cache_dir()) / "clip" / f"{arch}-openai.pt"
     if target.is_file() and sha256_file(target) == sha256:
         return target
-    if not downloads_allowed():
-        raise WeightsUnavailable(f"OpenAI {arch} weights are not in {target} and downloads are disabled (DDR_OFFLINE=1)")
+    if not (allow_download and downloads_allowed()):
+        raise WeightsUnavailable(f"OpenAI {arch} weights are not in {target} and downloads are disabled "
+                                 "(DDR_OFFLINE=1 or clip.download: false)")
     from ddr.data.download import fetch
 
     try:

@@ -1,0 +1,29 @@
+# DDR replication: dataset download -> features (cached, sharded) -> DDR scores -> attribute correlations ->
+# BIQA evaluation -> restoration experiments -> every table and figure.
+#   snakemake --cores all                                   # mini profile (default, offline)
+#   snakemake --cores all --configfile config/paper.yaml    # full replication
+# All logic lives in src/ddr; rules only wire files to library calls.
+
+from snakemake.exceptions import WorkflowError
+
+from ddr.pipeline.config import ConfigError, validate_config
+
+
+configfile: "config/config.yaml"
+
+
+try:
+    validate_config(config, source="configuration (config/config.yaml + any --configfile/--config)")
+except ConfigError as error:
+    raise WorkflowError(str(error))
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/features.smk"
+
+
+rule all:
+    input:
+        all_targets,
+    default_target: True

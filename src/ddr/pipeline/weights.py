@@ -1,0 +1,49 @@
+"""CLIP weights for the pipeline, under the stand-in policy of DESIGN.md.
+
+The configured release is fetched into the cache with its checksum; when that is impossible (offline, or
+downloads disabled) the run goes on with a seeded random CLIP and the record says so, with the reason, so every
+downstream table and figure carries the stand-in warning.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ddr.backbones import Backbone, WeightsUnavailable, load_backbone
+from ddr.backbones import clip
+from ddr.hashing import sha256_file
+
+
+def _obtain(arch: str, pretrained: str, download: bool) -> dict[str, Any]:
+    if pretrained == "openai" and clip.openai_weights_url(arch):
+        path = clip.fetch_openai_weights(arch, allow_download=download)  # cache first, then verified download
+        return {"spec": f"openai-checkpoint:{path}", "sha256": sha256_file(path)}
+    if not download:
+        raise WeightsUnavailable("clip.download is false")
+    load_backbone(f"clip:{arch}:{pretrained}")  # open_clip's own cache
+    return {"spec": f"clip:{arch}:{pretrained}", "sha256": None}
+
+
+def resolve_clip_weights(arch: str, pretrained: str, download: bool, stand_in_seed: int) -> dict[str, Any]:
+    """A record {spec, requested, stand_in, reason, sha256} naming the backbone every CLIP rule loads."""
+    requested = f"clip:{arch}:{pretrained}"
+    try:
+        return {**_obtain(arch, pretrained, download), "requested": requested, "stand_in": False, "reason": ""}
+    except WeightsUnavailable as error:
+        return {"spec": f"clip-random:{arch}:{stand_in_seed}", "requested": requested, "stand_in": True,
+                "reason": f"{requested} unavailable ({error}); seeded random {arch} used instead", "sha256": None}
+
+
+def backbone_from_record(record: dict[str, Any] | str | Path) -> Backbone:
+    """Load the backbone a weights record names, carrying its stand-in flag and reason into the provenance."""
+    if not isinstance(record, dict):
+        record = json.loads(Path(record).read_text())
+    backbone = load_backbone(record["spec"])
+    if record.get("stand_in"):
+        backbone.info.stand_in = True
+        backbone.info.reason = record.get("reason", "")
+    else:
+        backbone.info.spec = record.get("requested", backbone.info.spec)
+    return backbone

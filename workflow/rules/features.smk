@@ -1,0 +1,95 @@
+# Features: encoder outputs of every image's patches, cached per (dataset, encoder) and shard; DDR scores are
+# computed from this cache and never re-run the encoder.
+
+
+rule clip_weights:
+    output:
+        f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
+    params:
+        download=config["clip"]["download"],
+        stand_in_seed=config["clip"]["stand_in_seed"],
+    log:
+        f"{LOGS}/clip_weights_{{arch}}+{{tag}}.log",
+    script:
+        "../scripts/clip_weights.py"
+
+
+rule clip_features:
+    input:
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+        weights=f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
+    output:
+        f"{RESULTS}/features/{{dataset}}/{{arch}}+{{tag}}/shard-{{shard}}-of-{{n}}.pt",
+    params:
+        batch_size=config["features"]["batch_size"],
+        device=config["features"]["device"],
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+        gpu=1 if config["features"]["device"] == "cuda" else 0,
+    log:
+        f"{LOGS}/features/{{dataset}}_{{arch}}+{{tag}}_{{shard}}-of-{{n}}.log",
+    script:
+        "../scripts/encode_features.py"
+
+
+rule pixel_features:
+    input:
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        f"{RESULTS}/features/{{dataset}}/pixel-{{backbone}}/shard-{{shard}}-of-{{n}}.pt",
+    params:
+        levels=config["pixel"]["levels"],
+        seed=config["pixel"]["seed"],
+        batch_size=config["features"]["batch_size"],
+        device=config["features"]["device"],
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=240,
+        gpu=1 if config["features"]["device"] == "cuda" else 0,
+    log:
+        f"{LOGS}/features/{{dataset}}_pixel-{{backbone}}_{{shard}}-of-{{n}}.log",
+    script:
+        "../scripts/encode_features.py"
+
+
+rule ddr_scores:
+    input:
+        shards=lambda wc: feature_shards(wc.dataset, f"{wc.arch}+{wc.tag}"),
+        weights=f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv",
+        f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv.provenance.json",
+    log:
+        f"{LOGS}/scores/{{dataset}}_ddr_{{arch}}+{{tag}}.log",
+    script:
+        "../scripts/ddr_scores.py"
+
+
+rule pixel_scores:
+    input:
+        shards=lambda wc: feature_shards(wc.dataset, f"pixel-{wc.backbone}"),
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv",
+        f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv.provenance.json",
+    log:
+        f"{LOGS}/scores/{{dataset}}_pddr_{{backbone}}.log",
+    script:
+        "../scripts/ddr_scores.py"
+
+
+def feature_stage_targets():
+    datasets = sorted(set(config["biqa"]["datasets"]) | {config["attributes"]["dataset"]} if "attributes" in config
+                      else set(config["biqa"]["datasets"]))
+    targets = [f"{RESULTS}/scores/{d}/ddr_{clip_encoder()}.csv" for d in datasets]
+    blur = config["biqa"].get("blur_subset", {}).get("dataset")
+    if blur:
+        targets.append(f"{RESULTS}/scores/{blur}/pddr_{config['pixel']['backbone']}.csv")
+    return targets
+
+
+STAGE_TARGETS.append(feature_stage_targets)

@@ -1,0 +1,8 @@
+from ddr.atomic import write_json
+from ddr.pipeline.runtime import setup
+from ddr.pipeline.weights import resolve_clip_weights
+
+setup(snakemake)
+record = resolve_clip_weights(snakemake.wildcards.arch, snakemake.wildcards.tag, snakemake.params.download,
+                              snakemake.params.stand_in_seed)
+write_json(snakemake.output[0], record)

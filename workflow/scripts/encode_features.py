@@ -1,0 +1,15 @@
+from ddr.backbones import load_backbone
+from ddr.pipeline.features import encode_shard
+from ddr.pipeline.runtime import device, setup
+from ddr.pipeline.weights import backbone_from_record
+
+setup(snakemake)
+wc, params = snakemake.wildcards, snakemake.params
+if "backbone" in wc.keys():  # pixel domain: the image is degraded at every configured level
+    backbone = load_backbone(wc.backbone)
+    degradations = {f"{kind}@{level:g}": (kind, float(level)) for kind, levels in params.levels.items() for level in levels}
+else:
+    backbone = backbone_from_record(snakemake.input.weights)
+    degradations = None
+encode_shard(backbone.to(device(params.device)), snakemake.input.labels, int(wc.shard), int(wc.n), snakemake.output[0],
+             batch_size=params.batch_size, degradations=degradations, seed=params.get("seed", 0))
