@@ -21,6 +21,9 @@ except ConfigError as error:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/features.smk"
+include: "workflow/rules/attributes.smk"
+include: "workflow/rules/biqa.smk"
+include: "workflow/rules/restoration.smk"
 
 
 rule all:

@@ -63,11 +63,11 @@ def encode_shard(
     with tqdm(total=len(paths), desc=desc, unit="img") as bar:
         for _, images in _image_batches(paths, batch_size):
             features.extend(encode_patches(backbone, images, batch_size))
-            if pixel is not None:
-                for image in images:
-                    moved = encode_patches(backbone, pixel.degraded(image), batch_size)
-                    for name, f in zip(degraded, moved):
-                        degraded[name].append(f)
+            if pixel is not None:  # every degraded copy of the whole chunk shares the encoder calls
+                copies = [copy for image in images for copy in pixel.degraded(image)]
+                moved = encode_patches(backbone, copies, batch_size)
+                for i, name in enumerate(degraded):
+                    degraded[name].extend(moved[i :: len(degraded)])
             bar.update(len(images))
     record = {
         "images": paths,

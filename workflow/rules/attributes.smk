@@ -1,0 +1,1 @@
+# attributes stage: rules to be written (see issues).

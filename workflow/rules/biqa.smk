@@ -1,0 +1,1 @@
+# biqa stage: rules to be written (see issues).

@@ -1,0 +1,1 @@
+# restoration stage: rules to be written (see issues).
