@@ -37,6 +37,29 @@ def pixel_encoder():
     return f"pixel-{config['pixel']['backbone']}"
 
 
+REAL_DATASETS = [name for name, entry in REGISTRY.items() if entry.get("access") != "builtin"]
+
+
+def dataset_ready_marker(wildcards):
+    """What proves a dataset is complete: the mini manifest, or the download rule's record."""
+    if wildcards.dataset == "mini":
+        return f"{DATA}/mini/manifest.json"
+    return f"{DATA}/raw/{wildcards.dataset}.ready.json"
+
+
+def feature_stage_targets():
+    """Per-image DDR scores of every dataset a later stage reads."""
+    datasets = set(config["biqa"]["datasets"])
+    if "attributes" in config:
+        datasets.add(config["attributes"]["dataset"])
+    targets = [f"{RESULTS}/scores/{d}/ddr_{clip_encoder()}.csv" for d in sorted(datasets)]
+    blur = config["biqa"].get("blur_subset", {}).get("dataset")
+    if blur:
+        targets.append(f"{RESULTS}/scores/{blur}/pddr_{config['pixel']['backbone']}.csv")
+    return targets
+
+
+
 wildcard_constraints:
     dataset="[A-Za-z0-9_-]+",
     shard="[0-9]+",

@@ -8,6 +8,8 @@ rule clip_weights:
     params:
         download=config["clip"]["download"],
         stand_in_seed=config["clip"]["stand_in_seed"],
+    conda:
+        "../../environment.yml"
     log:
         f"{LOGS}/clip_weights_{{arch}}+{{tag}}.log",
     script:
@@ -28,6 +30,8 @@ rule clip_features:
         mem_mb=8000,
         runtime=120,
         gpu=1 if config["features"]["device"] == "cuda" else 0,
+    conda:
+        "../../environment.yml"
     log:
         f"{LOGS}/features/{{dataset}}_{{arch}}+{{tag}}_{{shard}}-of-{{n}}.log",
     script:
@@ -49,6 +53,8 @@ rule pixel_features:
         mem_mb=8000,
         runtime=240,
         gpu=1 if config["features"]["device"] == "cuda" else 0,
+    conda:
+        "../../environment.yml"
     log:
         f"{LOGS}/features/{{dataset}}_pixel-{{backbone}}_{{shard}}-of-{{n}}.log",
     script:
@@ -63,6 +69,8 @@ rule ddr_scores:
     output:
         f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv",
         f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv.provenance.json",
+    conda:
+        "../../environment.yml"
     log:
         f"{LOGS}/scores/{{dataset}}_ddr_{{arch}}+{{tag}}.log",
     script:
@@ -76,20 +84,12 @@ rule pixel_scores:
     output:
         f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv",
         f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv.provenance.json",
+    conda:
+        "../../environment.yml"
     log:
         f"{LOGS}/scores/{{dataset}}_pddr_{{backbone}}.log",
     script:
         "../scripts/ddr_scores.py"
-
-
-def feature_stage_targets():
-    datasets = sorted(set(config["biqa"]["datasets"]) | {config["attributes"]["dataset"]} if "attributes" in config
-                      else set(config["biqa"]["datasets"]))
-    targets = [f"{RESULTS}/scores/{d}/ddr_{clip_encoder()}.csv" for d in datasets]
-    blur = config["biqa"].get("blur_subset", {}).get("dataset")
-    if blur:
-        targets.append(f"{RESULTS}/scores/{blur}/pddr_{config['pixel']['backbone']}.csv")
-    return targets
 
 
 STAGE_TARGETS.append(feature_stage_targets)

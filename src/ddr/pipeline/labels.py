@@ -30,16 +30,19 @@ def _prefixed(table: pd.DataFrame, root: Path) -> pd.DataFrame:
     return table
 
 
-def dataset_table(name: str, data_dir: str | Path, registry_path: str | Path) -> pd.DataFrame:
-    """The normalised table of a dataset (the mini quality set for 'mini')."""
-    data_dir = Path(data_dir)
+def dataset_table(name: str, ready_marker: str | Path, registry_path: str | Path) -> pd.DataFrame:
+    """The normalised table of a dataset (the mini quality set for 'mini').
+
+    `ready_marker` is what proves the set complete: the mini manifest.json, or the download rule's record.
+    """
+    ready_marker = Path(ready_marker)
     if name == "mini":
-        root = data_dir / "mini" / "quality"
+        root = ready_marker.parent / "quality"
         return _prefixed(pd.read_csv(root / "labels.csv", keep_default_na=False, na_values=[""]), root)
     from ddr.data.labels import load_labels, missing_images
     from ddr.data.registry import load_registry
 
-    root = Path(json.loads((data_dir / "raw" / f"{name}.ready.json").read_text())["dir"])
+    root = Path(json.loads(ready_marker.read_text())["dir"])
     table = load_labels(load_registry(registry_path).get(name), root)
     missing = missing_images(table, root, [c for c in PATH_COLUMNS if c in table])
     if missing:
@@ -47,5 +50,5 @@ def dataset_table(name: str, data_dir: str | Path, registry_path: str | Path) ->
     return _prefixed(table, root)
 
 
-def write_labels(name: str, data_dir: str | Path, registry_path: str | Path, out: str | Path) -> None:
-    write_csv(out, dataset_table(name, data_dir, registry_path))
+def write_labels(name: str, ready_marker: str | Path, registry_path: str | Path, out: str | Path) -> None:
+    write_csv(out, dataset_table(name, ready_marker, registry_path))
