@@ -65,3 +65,14 @@ def mini_run(tmp_path_factory) -> Path:
     if completed.returncode != 0:
         raise AssertionError(f"mini pipeline failed:\n{completed.stdout[-5000:]}\n{completed.stderr[-5000:]}")
     return root
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny networks run faster on one thread than on two contended ones; restores the setting afterwards."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

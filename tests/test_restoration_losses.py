@@ -11,17 +11,7 @@ from ddr.restoration.losses import LOSS_NAMES, build_loss
 from ddr.restoration.losses.lpips import lpips_weights_file
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("DDR_OFFLINE", "1")  # never download in tests
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny nets: threads only add overhead
 
 
 def images(seed=0, size=32):

@@ -9,12 +9,7 @@ from ddr.restoration.networks import build_network
 from ddr.restoration.tiling import infer_tiled
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny nets: threads only add overhead
 
 
 def pair(seed=0, h=48, w=40):

@@ -7,13 +7,7 @@ from ddr.restoration.nafnet import NAFNet, local_average, set_local_pooling
 from ddr.restoration.networks import NAMED_CONFIGS, build_network, count_parameters
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids oversubscribing the shared cores (10x faster here)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny nets: threads only add overhead
 
 
 @pytest.mark.parametrize("name", ["nafnet-tiny", "restormer-tiny"])

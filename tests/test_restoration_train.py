@@ -12,17 +12,7 @@ from ddr.restoration.evaluate import main as evaluate_main
 from ddr.restoration.train import train
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("DDR_OFFLINE", "1")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny nets: threads only add overhead
 
 
 @pytest.fixture(scope="module")
