@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from ddr.io import ImageReadError, find_images, load_image
+from ddr.atomic import atomic_path
+from ddr.io import ImageReadError, find_images, iter_image_chunks
 
 
 def build_model(args: argparse.Namespace):
@@ -47,54 +46,35 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _open_output(out: str | None):
-    """stdout, or a temporary file beside --out that replaces it only when every row is written."""
-    if out is None:
-        return sys.stdout, None
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                         delete=False, newline="")
-    return handle, target
-
-
 def score(args: argparse.Namespace) -> int:
     model = build_model(args)
     paths = find_images(args.inputs)
     if not paths:
         raise ValueError("no images found in " + " ".join(map(str, args.inputs)))
-    handle, target = _open_output(args.out)
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(["path", "ddr", *[f"ddr_{t}" for t in model.types]])
-    skipped = 0
-    try:
-        with tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr, disable=args.quiet) as bar:
-            for start in range(0, len(paths), args.batch_size):
-                chunk, images = [], []
-                for path in paths[start : start + args.batch_size]:
-                    try:
-                        images.append(load_image(path))
-                        chunk.append(path)
-                    except ImageReadError as error:
-                        if not args.skip_bad:
-                            raise
-                        skipped += 1
-                        print(f"ddr: skipped {error}", file=sys.stderr)
-                if images:
-                    per_type = model.quality_scores(images, batch_size=args.batch_size).cpu()
-                    for path, row in zip(chunk, per_type.tolist()):
-                        writer.writerow([str(path), repr(sum(row) / len(row)), *map(repr, row)])
-                bar.update(len(paths[start : start + args.batch_size]))
-        if target is not None:
-            handle.close()
-            os.replace(handle.name, target)
-    except BaseException:
-        if target is not None:
-            handle.close()
-            os.unlink(handle.name)
-        raise
+    skipped: list[ImageReadError] = []
+
+    def report_skip(error: ImageReadError) -> None:
+        skipped.append(error)
+        print(f"ddr: skipped {error}", file=sys.stderr)
+
+    with contextlib.ExitStack() as stack:  # --out appears only once every row is written
+        handle = sys.stdout
+        if args.out:
+            handle = stack.enter_context(open(stack.enter_context(atomic_path(args.out)), "w", newline=""))
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["path", "ddr", *[f"ddr_{t}" for t in model.types]])
+        bar = stack.enter_context(tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr,
+                                       disable=args.quiet))
+        accounted = 0
+        for chunk, images in iter_image_chunks(paths, args.batch_size, args.skip_bad, report_skip):
+            if images:
+                per_type = model.quality_scores(images, batch_size=args.batch_size).cpu()
+                for path, row in zip(chunk, per_type.tolist()):
+                    writer.writerow([str(path), repr(sum(row) / len(row)), *map(repr, row)])
+            bar.update(len(chunk) + len(skipped) - accounted)  # skipped files count as done too
+            accounted = len(skipped)
     if skipped:
-        print(f"ddr: {skipped} unreadable image(s) skipped", file=sys.stderr)
+        print(f"ddr: {len(skipped)} unreadable image(s) skipped", file=sys.stderr)
     return 0
 
 

@@ -74,3 +74,37 @@ def find_images(inputs: list[str | os.PathLike]) -> list[Path]:
         else:
             raise ImageReadError(item, "no such file or directory")
     return found
+
+
+def _load_chunk(paths: list[Path], skip_bad: bool, on_skip) -> tuple[list[Path], list[torch.Tensor]]:
+    kept, images = [], []
+    for path in paths:
+        try:
+            images.append(load_image(path))
+            kept.append(path)
+        except ImageReadError as error:
+            if not skip_bad:
+                raise
+            if on_skip is not None:
+                on_skip(error)
+    return kept, images
+
+
+def iter_image_chunks(paths, chunk_size: int, skip_bad: bool = False, on_skip=None):
+    """Yield (paths, images) chunks, decoding the next chunk in a background thread while the caller
+    encodes the current one (PIL releases the GIL while decoding). Unreadable files raise ImageReadError,
+    or are passed to `on_skip` and left out when `skip_bad`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = list(paths)
+    starts = range(0, len(paths), max(1, chunk_size))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for start in starts:
+            chunk = [Path(p) for p in paths[start : start + chunk_size]]
+            future = pool.submit(_load_chunk, chunk, skip_bad, on_skip)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()

@@ -8,7 +8,7 @@ shards already written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ddr.atomic import torch_save
 from ddr.backbones import Backbone
-from ddr.io import load_image
+from ddr.io import iter_image_chunks
 from ddr.patches import encode_patches
 from ddr.provenance import provenance
 
@@ -28,12 +28,6 @@ def shard_of(labels: pd.DataFrame, shard: int, n_shards: int) -> pd.DataFrame:
     if not 0 <= shard < n_shards:
         raise ValueError(f"shard {shard} out of range for {n_shards} shards")
     return labels.iloc[shard::n_shards]
-
-
-def _image_batches(paths: Sequence[str], size: int) -> Iterator[tuple[list[str], list[torch.Tensor]]]:
-    for start in range(0, len(paths), size):
-        chunk = list(paths[start : start + size])
-        yield chunk, [load_image(p) for p in chunk]
 
 
 def encode_shard(
@@ -61,7 +55,7 @@ def encode_shard(
     degraded: dict[str, list[torch.Tensor]] = {name: [] for name in (degradations or {})}
     desc = f"features {Path(labels_csv).stem} {shard + 1}/{n_shards}"
     with tqdm(total=len(paths), desc=desc, unit="img") as bar:
-        for _, images in _image_batches(paths, batch_size):
+        for _, images in iter_image_chunks(paths, batch_size):
             features.extend(encode_patches(backbone, images, batch_size))
             if pixel is not None:  # every degraded copy of the whole chunk shares the encoder calls
                 copies = [copy for image in images for copy in pixel.degraded(image)]
