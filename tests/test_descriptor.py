@@ -95,3 +95,15 @@ def test_custom_prompts_and_unknown_type(golden_dir):
     assert model.types == ["haze"] and model.directions.shape[0] == 1
     with pytest.raises(ValueError, match="unknown degradation type"):
         DDR.from_checkpoint(golden_dir / "tiny-vit-0.pt", types=["sparkle"])
+
+
+@pytest.mark.parametrize("shape", [(3, 512, 512), (2, 3, 300, 451), (3, 512, 200), (1, 3, 80, 120), (3, 223, 1000)])
+def test_preprocessing_equals_the_official_torchvision_transform(shape):
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import functional as TF
+
+    from ddr.preprocess import CLIP_MEAN, CLIP_STD, Normalisation, prepare
+
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(4))
+    official = TF.normalize(TF.resize(x, 224, interpolation=InterpolationMode.BICUBIC, antialias=False), CLIP_MEAN, CLIP_STD)
+    assert torch.equal(prepare(x, Normalisation(224)), official)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ddr.backbones.base import Backbone, NoTextTower, WeightsInfo
-from ddr.backbones.clip import WeightsUnavailable
+from ddr.backbones.base import Backbone, NoTextTower, WeightsInfo, WeightsUnavailable
 
 __all__ = ["Backbone", "NoTextTower", "WeightsInfo", "WeightsUnavailable", "load_backbone"]
 

@@ -10,6 +10,10 @@ from torch import nn
 from ddr.preprocess import Normalisation
 
 
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights could not be obtained (offline, or a failed download)."""
+
+
 class NoTextTower(ValueError):
     """Feature-domain DDR needs a text encoder; this backbone has none."""
 

@@ -16,13 +16,9 @@ from pathlib import Path
 import open_clip
 import torch
 
-from ddr.backbones.base import Backbone, WeightsInfo
+from ddr.backbones.base import Backbone, WeightsInfo, WeightsUnavailable
 from ddr.hashing import sha256_file
 from ddr.preprocess import CLIP_MEAN, CLIP_STD, Normalisation
-
-
-class WeightsUnavailable(RuntimeError):
-    """Pretrained weights could not be obtained (offline, or a failed download)."""
 
 
 def cache_dir() -> Path:
