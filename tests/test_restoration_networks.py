@@ -90,3 +90,14 @@ def test_nafnet_local_windows_follow_the_training_crop_and_match_global_on_train
         assert not torch.allclose(net(big), local_big, atol=1e-4)
     built = build_network({"name": "nafnet-tiny", "local_train_size": 64})
     assert all(m.sca.local_kernel is not None for m in built.modules() if hasattr(m, "sca"))
+
+
+def test_identity_init_starts_as_the_identity():
+    from ddr.restoration.networks import build_network
+
+    net = build_network("nafnet-tiny", seed=0)
+    x = torch.rand(1, 3, 30, 34, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(net(x), x)
+    x.requires_grad_(True)
+    net(x).mean().backward()
+    assert net.ending.weight.grad.abs().sum() > 0  # and it can learn from there

@@ -120,13 +120,17 @@ class NAFNet(nn.Module):
                  enc_blk_nums: list[int] | tuple[int, ...] = (1, 1, 1, 1),
                  dec_blk_nums: list[int] | tuple[int, ...] = (1, 1, 1, 1),
                  dw_expand: int = 2, ffn_expand: int = 2, drop_out_rate: float = 0.0,
-                 local_train_size: int | tuple[int, int] | None = None, local_base_ratio: float = 1.5):
+                 local_train_size: int | tuple[int, int] | None = None, local_base_ratio: float = 1.5,
+                 identity_init: bool = False):
         super().__init__()
         if len(enc_blk_nums) != len(dec_blk_nums):
             raise ValueError(f"NAFNet needs as many decoder as encoder levels, got {enc_blk_nums} / {dec_blk_nums}")
         block = lambda c: NAFBlock(c, dw_expand, ffn_expand, drop_out_rate)  # noqa: E731
         self.intro = nn.Conv2d(img_channel, width, 3, padding=1)
         self.ending = nn.Conv2d(width, img_channel, 3, padding=1)
+        if identity_init:  # start as the identity: short CPU runs are judged against the input, not init noise
+            nn.init.zeros_(self.ending.weight)
+            nn.init.zeros_(self.ending.bias)
         self.encoders, self.downs = nn.ModuleList(), nn.ModuleList()
         self.decoders, self.ups = nn.ModuleList(), nn.ModuleList()
         chan = width
