@@ -1,0 +1,143 @@
+"""File names of the restoration stage and the input functions its rules use (workflow/rules/restoration.smk).
+
+Kept out of the Snakefile so the rules file holds rules only, and so the layout can be tested without Snakemake.
+Everything is computed from the config: the paper profile is planned without its data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from ddr.pipeline import restoration as plan
+
+TABLE_STEMS = {"table4": "table4_deblur", "table5": "table5_sr", "table6": "table6_ablation",
+               "runs": "restoration_runs"}
+
+
+class RestorationDAG:
+    def __init__(self, rcfg: Mapping[str, Any] | None, clip_cfg: Mapping[str, Any], results: str, data: str):
+        self.cfg = dict(rcfg or {"enabled": False})
+        self.enabled = bool(self.cfg.get("enabled"))
+        self.clip = clip_cfg
+        self.results, self.data = results, data
+        self.dir = f"{results}/restoration"
+
+    def check(self) -> None:
+        if self.enabled:
+            plan.check_config(self.cfg)
+
+    # runs and their files --------------------------------------------------------------------------------------
+    @staticmethod
+    def run(wildcards) -> plan.Run:
+        return plan.Run(wildcards.task, wildcards.dataset, wildcards.network, wildcards.loss, wildcards.variant,
+                        int(wildcards.seed))
+
+    def run_dict(self, wildcards) -> dict:
+        return asdict(self.run(wildcards))
+
+    def runs(self) -> list[plan.Run]:
+        return plan.all_runs(self.cfg) if self.enabled else []
+
+    def task_datasets(self) -> list[tuple[str, str]]:
+        return plan.task_datasets(self.cfg) if self.enabled else []
+
+    def pairs_csv(self, task: str, dataset: str) -> str:
+        return f"{self.data}/restoration/{task}/{dataset}/pairs.csv"
+
+    def pairs_of(self, wildcards) -> str:
+        return self.pairs_csv(wildcards.task, wildcards.dataset)
+
+    def pairs_source(self, wildcards) -> str:
+        if wildcards.dataset == "mini":
+            return f"{self.data}/mini/manifest.json"
+        return f"{self.data}/labels/{wildcards.dataset}.csv"
+
+    def pair_options(self, wildcards) -> dict:
+        """Only what changes the pairs (not the metrics), so a new crop border retrains nothing."""
+        options = plan.protocol(self.cfg, wildcards.dataset)
+        return {k: options[k] for k in ("variant", "scale", "upsample") if k in options}
+
+    def ddr_weights(self, wildcards) -> list[str]:
+        run = self.run(wildcards)
+        if not plan.uses_ddr(run):
+            return []
+        return [f"{self.results}/weights/{plan.ddr_encoder(self.cfg, run.variant, self.clip)}.json"]
+
+    def settings(self, wildcards) -> dict:
+        return plan.variant_settings(self.cfg, wildcards.variant)
+
+    def train_config(self, wildcards, input, output) -> dict:  # noqa: A002 - Snakemake's argument name
+        return plan.train_config(self.cfg, self.run(wildcards), input.pairs, output.model.rsplit("/", 1)[0])
+
+    def eval_options(self, wildcards) -> dict:
+        return plan.eval_options(self.cfg, wildcards.network)
+
+    def protocol(self, wildcards) -> dict:
+        return plan.protocol(self.cfg, wildcards.dataset)
+
+    def saved_images(self, wildcards) -> list[int]:
+        return plan.figure_image_indices(self.cfg, wildcards.task, wildcards.dataset)
+
+    def resource(self, kind: str, key: str, default: int) -> int:
+        return int(self.cfg.get("resources", {}).get(kind, {}).get(key, default))
+
+    def eval_summary(self, run: plan.Run) -> str:
+        return f"{run.eval_dir(self.results)}/summary.json"
+
+    def input_summary(self, task: str, dataset: str) -> str:
+        return f"{self.dir}/input/{task}/{dataset}/summary.json"
+
+    # tables ------------------------------------------------------------------------------------------------------
+    def table_stems(self) -> list[str]:
+        if not self.enabled:
+            return []
+        tasks = {t for t, _ in self.task_datasets()}
+        stems = [TABLE_STEMS["table4"]] if "deblur" in tasks else []
+        stems += [TABLE_STEMS["table5"]] if "sr" in tasks else []
+        stems += [TABLE_STEMS["table6"], TABLE_STEMS["runs"]]
+        return stems + [f"{s}_paper_vs_ours" for s in stems if s.startswith(("table4", "table5"))]
+
+    def table_outputs(self) -> list[str]:
+        return [f"{self.results}/tables/{stem}.{ext}" for stem in self.table_stems() for ext in ("csv", "md", "tex")]
+
+    def all_eval_summaries(self) -> list[str]:
+        return [self.eval_summary(r) for r in self.runs()]
+
+    def all_input_summaries(self) -> list[str]:
+        return [self.input_summary(t, d) for t, d in self.task_datasets()]
+
+    def table6_summaries(self) -> list[str]:
+        if not self.enabled or not plan.ablation_variants(self.cfg):
+            return []
+        references = list(plan.ablation_reference_runs(self.cfg).values())
+        return [self.eval_summary(r) for r in references + plan.ablation_runs(self.cfg)]
+
+    # figures -----------------------------------------------------------------------------------------------------
+    def figure_ids(self) -> list[str]:
+        return sorted(self.cfg.get("figures", {})) if self.enabled else []
+
+    def figure_outputs(self) -> list[str]:
+        return [f"{self.results}/figures/{fig}_restoration_crops.{ext}" for fig in self.figure_ids()
+                for ext in ("png", "pdf")]
+
+    def figure_jobs(self) -> dict[str, dict]:
+        """Per figure: its config, runs, their evaluation summaries, the input summary and the pairs."""
+        jobs = {}
+        for fig in self.figure_ids():
+            f = self.cfg["figures"][fig]
+            runs = plan.figure_runs(self.cfg, fig)
+            jobs[fig] = {"figure": f, "runs": [asdict(r) for r in runs],
+                         "summaries": [self.eval_summary(r) for r in runs],
+                         "input": self.input_summary(f["task"], f["dataset"]),
+                         "pairs": self.pairs_csv(f["task"], f["dataset"])}
+        return jobs
+
+    def figure_inputs(self, key: str) -> list[str]:
+        jobs = self.figure_jobs().values()
+        values = [v for job in jobs for v in (job[key] if isinstance(job[key], list) else [job[key]])]
+        return sorted(set(values))
+
+    def stage_targets(self) -> list[str]:
+        return self.table_outputs() + self.figure_outputs() if self.enabled else []
