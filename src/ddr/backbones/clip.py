@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -151,7 +152,9 @@ def fetch_openai_weights(arch: str, root: Path | None = None, allow_download: bo
     try:
         fetch(url, target, sha256=sha256)
     except Exception as error:  # noqa: BLE001 - any network/verification failure becomes one clear error
-        raise WeightsUnavailable(f"could not download OpenAI {arch} weights from {url}: {error}") from error
+        print(f"ddr: download of {url} failed: {error}", file=sys.stderr)
+        raise WeightsUnavailable(f"download of OpenAI {arch} weights failed ({type(error).__name__}); "
+                                 f"place a copy at {target}") from error
     return target
 
 
