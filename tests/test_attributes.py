@@ -64,7 +64,7 @@ def test_every_attribute_is_labelled_computed():
 @pytest.mark.parametrize(
     "image, match",
     [
-        (np.zeros((8, 8)), "shape"),
+        (np.zeros((8, 8, 2)), "shape"),  # grey (H,W) is accepted and replicated
         (np.full((8, 8, 3), 1.5), r"\[0,1\]"),
         (np.full((8, 8, 3), np.nan), "NaN"),
         (torch.zeros(8, 8, 3), r"\(3,H,W\)"),

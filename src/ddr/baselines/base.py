@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from typing import Sequence
 
 import numpy as np
+
+from ddr import arrays
 from tqdm.auto import tqdm
 
 DIRECTIONS = ("higher_better", "lower_better")
@@ -20,34 +22,8 @@ class BaselineUnavailable(RuntimeError):
 
 
 def to_hwc_float(image, index: int | None = None) -> np.ndarray:
-    """Normalise one image to float64 HxWx3 in [0,1].
-
-    Accepts a torch tensor (3,H,W), a numpy array (3,H,W) or (H,W,3), or a grey (H,W) array (replicated).
-    """
-    where = f"image #{index}" if index is not None else "image"
-    if hasattr(image, "detach"):
-        arr = image.detach().cpu().double().numpy()
-        if arr.ndim != 3 or arr.shape[0] != 3:
-            raise ValueError(f"{where}: torch images must have shape (3,H,W), got {tuple(arr.shape)}")
-        arr = np.transpose(arr, (1, 2, 0))
-    else:
-        arr = np.asarray(image, dtype=np.float64)
-        if arr.ndim == 2:
-            arr = np.repeat(arr[..., None], 3, axis=2)
-        elif arr.ndim == 3 and arr.shape[2] == 3:
-            pass
-        elif arr.ndim == 3 and arr.shape[0] == 3:
-            arr = np.transpose(arr, (1, 2, 0))
-        else:
-            raise ValueError(f"{where}: expected shape (3,H,W), (H,W,3) or (H,W), got {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{where}: empty image")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}: contains NaN/inf values")
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < 0.0 or hi > 1.0:
-        raise ValueError(f"{where}: values must lie in [0,1], got range [{lo:.4g}, {hi:.4g}]")
-    return np.ascontiguousarray(arr)
+    """One image as float64 HxWx3 in [0,1]; errors name the image's position in the batch."""
+    return arrays.to_hwc_float(image, f"image #{index}" if index is not None else "image")
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+
+from ddr.arrays import to_hwc_float
 import scipy.ndimage
 from PIL import Image
 
@@ -75,21 +77,9 @@ JPEG_QUALITY = 75
 
 def to_hwc(image) -> np.ndarray:
     """Accept numpy HxWx3 float in [0,1] or a torch (3,H,W) tensor; return float64 HxWx3 in [0,1]."""
-    if hasattr(image, "detach"):  # torch tensor without importing torch for numpy users
-        arr = image.detach().cpu().double().numpy()
-        if arr.ndim != 3 or arr.shape[0] != 3:
-            raise ValueError(f"torch image must have shape (3,H,W), got {tuple(arr.shape)}")
-        arr = np.transpose(arr, (1, 2, 0))
-    else:
-        arr = np.asarray(image, dtype=np.float64)
-        if arr.ndim != 3 or arr.shape[2] != 3:
-            raise ValueError(f"numpy image must have shape (H,W,3), got {arr.shape}")
+    arr = to_hwc_float(image)
     if arr.shape[0] < 3 or arr.shape[1] < 3:
         raise ValueError(f"image too small for attribute measures: {arr.shape[0]}x{arr.shape[1]}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("image contains NaN/inf values")
-    if arr.min() < 0 or arr.max() > 1:
-        raise ValueError(f"image values must lie in [0,1], got range [{arr.min():.4g}, {arr.max():.4g}]")
     return arr
 
 

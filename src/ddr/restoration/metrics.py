@@ -19,14 +19,12 @@ import torch
 import torch.nn.functional as F
 from skimage.metrics import structural_similarity
 
+from ddr.arrays import to_hwc_float
+
 
 def to_hwc(x: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(3, H, W) tensor or (H, W, 3) array -> float64 (H, W, 3) array."""
-    if torch.is_tensor(x):
-        if x.dim() != 3:
-            raise ValueError(f"expected a (3, H, W) image, got shape {tuple(x.shape)}")
-        x = x.detach().cpu().double().permute(1, 2, 0).numpy()
-    return np.asarray(x, dtype=np.float64)
+    """(3, H, W) tensor or (H, W, 3) array -> float64 (H, W, 3) array (values not range-checked: network outputs)."""
+    return to_hwc_float(x, check_range=False)
 
 
 def quantize8(x: np.ndarray) -> np.ndarray:
