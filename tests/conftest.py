@@ -76,3 +76,28 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+def notebook_is_clean(path: Path) -> bool:
+    """Committed notebooks carry no outputs or execution counts (diffs stay readable)."""
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return bool(cells) and all(not c["outputs"] and c.get("execution_count") is None for c in cells)
+
+
+def execute_notebook(path: Path, repo_root: Path, results: Path) -> list:
+    """Run a notebook top to bottom with DDR_RESULTS=results in repo_root; return every output of every cell."""
+    import nbclient
+    import nbformat
+
+    previous = os.environ.get("DDR_RESULTS")
+    os.environ["DDR_RESULTS"] = str(results)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(repo_root)}}).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("DDR_RESULTS", None)
+        else:
+            os.environ["DDR_RESULTS"] = previous
+    return [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]

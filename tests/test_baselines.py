@@ -193,3 +193,9 @@ def test_clip_preprocess_resizes_shorter_side_and_crops():
     x = preprocess(torch.rand(3, 300, 500), 224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     assert x.shape == (3, 224, 224)
     assert float(x.min()) >= -1.0 - 1e-6 and float(x.max()) <= 1.0 + 1e-6
+
+
+def test_piqe_of_a_flat_image_is_the_worst_score():
+    from ddr.baselines.piqe import piqe_score
+
+    assert piqe_score(np.full((64, 64, 3), 0.5)) == 100.0

@@ -1,1 +1,273 @@
-# biqa stage: rules to be written (see issues).
+# BIQA evaluation and DDR as a descriptor (Tables 1, 3, 7; Figures 1, 2, 4, 7).
+#   baselines: one job per (dataset, baseline, shard), sharded like the features, merged per dataset
+#   -> per-dataset evaluation (SRCC/KRCC/PLCC + bootstrap CIs) -> Table 3 (+ paper vs ours)
+#   blur subset -> Table 1; cached DDR_d columns of one or more encoders -> Table 7; cached scores -> figures.
+# Every path comes from ddr.pipeline.biqa_plan (a function of the config alone: the paper profile plans without data).
+
+from ddr.pipeline import biqa_plan
+
+BIQA = config["biqa"]
+BIQA_LAYOUT = biqa_plan.Layout(RESULTS)
+BIQA_NOTES = biqa_plan.label_notes(
+    sorted({*BIQA["datasets"], BIQA["blur_subset"]["dataset"], *BIQA["ablation_datasets"]}), REGISTRY
+)
+ABLATION_ENCODERS = [clip_encoder(), *[e for e in BIQA["ablation_backbones"] if e != clip_encoder()]]
+GPU_FOR_CUDA = 1 if config["features"]["device"] == "cuda" else 0
+
+try:
+    biqa_plan.check_config(config)
+except ValueError as error:
+    raise WorkflowError(f"config biqa/attributes sections: {error}")
+
+
+wildcard_constraints:
+    baseline="niqe|piqe|brisque|clipiqa|ilniqe",
+
+
+rule baseline_shard:
+    input:
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+        weights=lambda wc: [f"{RESULTS}/weights/{clip_encoder()}.json"] if wc.baseline == "clipiqa" else [],
+    output:
+        scores=BIQA_LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}"),
+        provenance=BIQA_LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}") + ".provenance.json",
+    params:
+        batch_size=BIQA["baseline_batch_size"],
+        device=config["features"]["device"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc: 8000 if wc.baseline == "clipiqa" else 4000,
+        runtime=lambda wc: 240 if wc.baseline == "clipiqa" else 120,
+        gpu=lambda wc: GPU_FOR_CUDA if wc.baseline == "clipiqa" else 0,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/baselines/{{dataset}}_{{baseline}}_{{shard}}-of-{{n}}.log",
+    script:
+        "../scripts/baseline_shard.py"
+
+
+rule baseline_scores:
+    input:
+        shards=lambda wc: [BIQA_LAYOUT.baseline_shard(wc.dataset, b, k, n_shards(wc.dataset))
+                           for b in BIQA["baselines"] for k in range(n_shards(wc.dataset))],
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        scores=[BIQA_LAYOUT.baseline("{dataset}", b) for b in BIQA["baselines"]],
+        provenance=[BIQA_LAYOUT.baseline("{dataset}", b) + ".provenance.json" for b in BIQA["baselines"]],
+    params:
+        baselines=BIQA["baselines"],
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/baselines/{{dataset}}_merge.log",
+    script:
+        "../scripts/baseline_merge.py"
+
+
+rule biqa_evaluation:
+    input:
+        ddr=BIQA_LAYOUT.ddr("{dataset}", clip_encoder()),
+        baselines=lambda wc: [BIQA_LAYOUT.baseline(wc.dataset, b) for b in BIQA["baselines"]],
+    output:
+        evaluation=BIQA_LAYOUT.evaluation("{dataset}"),
+        provenance=BIQA_LAYOUT.evaluation("{dataset}") + ".provenance.json",
+    params:
+        types=config["ddr"]["types"],
+        n_boot=BIQA["bootstrap"],
+        confidence=BIQA["confidence"],
+        seed=config["seed"],
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/{{dataset}}_evaluation.log",
+    script:
+        "../scripts/biqa_evaluation.py"
+
+
+rule biqa_table3:
+    input:
+        evaluations=[BIQA_LAYOUT.evaluation(d) for d in BIQA["datasets"]],
+        paper=biqa_plan.PAPER_TABLE3,
+    output:
+        report(
+            BIQA_LAYOUT.table(biqa_plan.TABLE3["srcc"])[0],
+            caption="../report/biqa_tables.rst",
+            category="BIQA and descriptor",
+        ),
+        [f for stem in biqa_plan.TABLE3.values() for f in BIQA_LAYOUT.table(stem)][1:],
+    params:
+        notes=BIQA_NOTES,
+        n_boot=BIQA["bootstrap"],
+        confidence=BIQA["confidence"],
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/table3.log",
+    script:
+        "../scripts/biqa_table3.py"
+
+
+rule biqa_table1:
+    input:
+        pddr=BIQA_LAYOUT.pddr(BIQA["blur_subset"]["dataset"], config["pixel"]["backbone"]),
+        ddr=BIQA_LAYOUT.ddr(BIQA["blur_subset"]["dataset"], clip_encoder()),
+        baselines=[BIQA_LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
+    output:
+        report(
+            BIQA_LAYOUT.table(biqa_plan.TABLE1)[0],
+            caption="../report/biqa_tables.rst",
+            category="BIQA and descriptor",
+        ),
+        BIQA_LAYOUT.table(biqa_plan.TABLE1)[1:],
+        f"{BIQA_LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv",
+    params:
+        types=config["ddr"]["types"],
+        dist_type=BIQA["blur_subset"]["dist_type"],
+        notes=BIQA_NOTES[BIQA["blur_subset"]["dataset"]],
+        heldout_fraction=BIQA["heldout_fraction"],
+        n_boot=BIQA["bootstrap"],
+        confidence=BIQA["confidence"],
+        seed=config["seed"],
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/table1.log",
+    script:
+        "../scripts/biqa_table1.py"
+
+
+rule biqa_table7:
+    input:
+        # dataset by dataset, the default encoder first (the script rebuilds the mapping from this order)
+        [BIQA_LAYOUT.ddr(d, e) for d in BIQA["ablation_datasets"] for e in ABLATION_ENCODERS],
+    output:
+        report(
+            BIQA_LAYOUT.table(biqa_plan.TABLE7)[0],
+            caption="../report/biqa_tables.rst",
+            category="BIQA and descriptor",
+        ),
+        BIQA_LAYOUT.table(biqa_plan.TABLE7)[1:],
+        BIQA_LAYOUT.table(biqa_plan.TABLE7_FULL),
+    params:
+        datasets=BIQA["ablation_datasets"],
+        encoders=ABLATION_ENCODERS,
+        type_sets=BIQA["ablation_type_sets"],
+        default_types=config["ddr"]["types"],
+        notes=BIQA_NOTES,
+        n_boot=BIQA["bootstrap"],
+        confidence=BIQA["confidence"],
+        seed=config["seed"],
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/table7.log",
+    script:
+        "../scripts/biqa_table7.py"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# descriptor figures
+
+
+rule descriptor_figures:
+    input:
+        fig1_pddr=BIQA_LAYOUT.pddr(BIQA["fig1"]["dataset"], config["pixel"]["backbone"]),
+        fig2_pddr=BIQA_LAYOUT.pddr(BIQA["distribution"]["dataset"], config["pixel"]["backbone"]),
+        fig2_ddr=BIQA_LAYOUT.ddr(BIQA["distribution"]["dataset"], clip_encoder()),
+        fig4_ddr=BIQA_LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
+    output:
+        fig1=[
+            report(BIQA_LAYOUT.figure(biqa_plan.FIG1)[0], caption="../report/biqa_figures.rst",
+                   category="BIQA and descriptor"),
+            *BIQA_LAYOUT.figure(biqa_plan.FIG1)[1:],
+        ],
+        fig2=[
+            report(BIQA_LAYOUT.figure(biqa_plan.FIG2)[0], caption="../report/biqa_figures.rst",
+                   category="BIQA and descriptor"),
+            *BIQA_LAYOUT.figure(biqa_plan.FIG2)[1:],
+        ],
+        fig4=[
+            report(BIQA_LAYOUT.figure(biqa_plan.FIG4)[0], caption="../report/biqa_figures.rst",
+                   category="BIQA and descriptor"),
+            *BIQA_LAYOUT.figure(biqa_plan.FIG4)[1:],
+        ],
+    params:
+        fig1=BIQA["fig1"],
+        fig2={**BIQA["distribution"], "heldout_fraction": BIQA["heldout_fraction"], "seed": config["seed"]},
+        fig4=BIQA["fig4"],
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/figures.log",
+    script:
+        "../scripts/descriptor_figures.py"
+
+
+rule feature_statistics_shard:
+    input:
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        stats=BIQA_LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}"),
+        provenance=BIQA_LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}") + ".provenance.json",
+    params:
+        vgg=BIQA["fig7"]["vgg"],
+        vgg_layers=BIQA["fig7"]["vgg_layers"],
+        fallback_blocks=BIQA["fig7"]["fallback_blocks"],
+        device=config["features"]["device"],
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=240,
+        gpu=GPU_FOR_CUDA,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/featstats/{{dataset}}_{{shard}}-of-{{n}}.log",
+    script:
+        "../scripts/feature_statistics_shard.py"
+
+
+rule descriptor_figure7:
+    input:
+        shards=[
+            BIQA_LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"]))
+            for k in range(n_shards(BIQA["fig7"]["dataset"]))
+        ],
+        provenance=[
+            BIQA_LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"]))
+            + ".provenance.json"
+            for k in range(n_shards(BIQA["fig7"]["dataset"]))
+        ],
+        ddr=BIQA_LAYOUT.ddr(BIQA["fig7"]["dataset"], clip_encoder()),
+    output:
+        report(
+            BIQA_LAYOUT.figure(biqa_plan.FIG7)[0],
+            caption="../report/biqa_figures.rst",
+            category="BIQA and descriptor",
+        ),
+        BIQA_LAYOUT.figure(biqa_plan.FIG7)[1:],
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../environment.yml"
+    log:
+        f"{LOGS}/biqa/fig7.log",
+    script:
+        "../scripts/descriptor_figures.py"
+
+
+STAGE_TARGETS.append(lambda: biqa_plan.stage_targets(config))

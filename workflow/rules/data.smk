@@ -7,6 +7,9 @@ rule build_mini:
         f"{DATA}/mini/manifest.json",
     params:
         mini=config.get("mini", {}),
+    resources:
+        mem_mb=2000,
+        runtime=20,
     conda:
         "../../environment.yml"
     log:
@@ -22,6 +25,9 @@ rule download_dataset:
         registry=config["datasets_registry"],
     wildcard_constraints:
         dataset="|".join(REAL_DATASETS),
+    resources:
+        mem_mb=2000,
+        runtime=480,  # minutes: the largest archives are tens of GB
     conda:
         "../../environment.yml"
     log:
@@ -37,6 +43,9 @@ rule labels:
         f"{DATA}/labels/{{dataset}}.csv",
     params:
         registry=config["datasets_registry"],
+    resources:
+        mem_mb=2000,
+        runtime=20,
     conda:
         "../../environment.yml"
     log:

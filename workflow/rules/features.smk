@@ -8,6 +8,9 @@ rule clip_weights:
     params:
         download=config["clip"]["download"],
         stand_in_seed=config["clip"]["stand_in_seed"],
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../../environment.yml"
     log:
@@ -29,7 +32,7 @@ rule clip_features:
     resources:
         mem_mb=8000,
         runtime=120,
-        gpu=1 if config["features"]["device"] == "cuda" else 0,
+        gpu=0 if config["features"]["device"] == "cpu" else 1,  # "auto" asks the cluster for a GPU
     conda:
         "../../environment.yml"
     log:
@@ -52,7 +55,7 @@ rule pixel_features:
     resources:
         mem_mb=8000,
         runtime=240,
-        gpu=1 if config["features"]["device"] == "cuda" else 0,
+        gpu=0 if config["features"]["device"] == "cpu" else 1,  # "auto" asks the cluster for a GPU
     conda:
         "../../environment.yml"
     log:
@@ -69,6 +72,9 @@ rule ddr_scores:
     output:
         f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv",
         f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv.provenance.json",
+    resources:
+        mem_mb=4000,
+        runtime=30,
     conda:
         "../../environment.yml"
     log:
@@ -84,6 +90,9 @@ rule pixel_scores:
     output:
         f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv",
         f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv.provenance.json",
+    resources:
+        mem_mb=8000,
+        runtime=30,
     conda:
         "../../environment.yml"
     log:

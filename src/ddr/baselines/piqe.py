@@ -59,6 +59,8 @@ def piqe_score(rgb: np.ndarray) -> float:
     blocks = _blocks(mscn(g, c=1.0, mode="nearest")[0])
     var = blocks.reshape(len(blocks), -1).var(axis=1, ddof=1)
     active = var > ACTIVITY_THRESHOLD
+    if not active.any():  # a flat image: the formula gives 100 * (0 + 1) / (0 + 1), the worst score
+        return 100.0
     b, v = blocks[active], var[active]
     dist = np.sum(_impaired(b) * (1.0 - v) + _noisy(b, v) * v)
     return float(100.0 * (dist + 1.0) / (active.sum() + 1.0))

@@ -1,0 +1,11 @@
+from ddr.pipeline.runtime import setup
+
+setup(snakemake)
+
+from pathlib import Path  # noqa: E402
+
+from ddr.pipeline.biqa import write_table3  # noqa: E402
+
+params = snakemake.params
+write_table3(snakemake.input.evaluations, Path(snakemake.output[0]).parent, snakemake.input.paper, params.notes,
+             params.n_boot, params.confidence)
