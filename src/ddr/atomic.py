@@ -44,5 +44,5 @@ def write_csv(target: str | os.PathLike, frame, **kwargs) -> None:
 def torch_save(target: str | os.PathLike, obj: Any) -> None:
     import torch
 
-    with atomic_path(target) as temporary:
-        torch.save(obj, temporary)
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        torch.save(obj, handle)  # a handle, not a path: torch names the archive's inner folder after a path

@@ -7,7 +7,7 @@
 # with the same configuration is left alone. Needs root (CI runs as root). Stop it with teardown_cluster.sh.
 #
 # Settings (environment): DDR_SLURM_CLUSTER (ddrtest), DDR_SLURM_PARTITION (ddr), DDR_SLURM_ACCOUNT (ddr),
-# DDR_SLURM_CPUS (2), DDR_SLURM_GPUS (count-only GRES, 2), DDR_SLURM_TIMEOUT (seconds per wait, 120).
+# DDR_SLURM_CPUS (2), DDR_SLURM_GPUS (stand-in GPUs, 2), DDR_SLURM_TIMEOUT (seconds per wait, 120).
 # Prints one "timing <phase> <seconds>" line per phase.
 set -euo pipefail
 
@@ -54,16 +54,14 @@ done
 if ((missing)); then
     log "installing ${PACKAGES[*]}"
     # Package scripts must not start the daemons: there is no init system here and this script starts them itself.
-    created_policy=0
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d
-        created_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     export DEBIAN_FRONTEND=noninteractive
     timeout 600 apt-get update -q >&2
     timeout 1200 apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >&2
-    if ((created_policy)); then rm -f /usr/sbin/policy-rc.d; fi
     for binary in "${REQUIRED_BINARIES[@]}"; do
         [[ -x $binary ]] || die "$binary still missing after installing ${PACKAGES[*]}"
     done
@@ -76,6 +74,11 @@ install -d -o munge -g munge -m 0755 /run/munge
 install -d -o slurm -g slurm -m 0755 /etc/slurm /var/lib/slurm /var/lib/slurm/slurmctld /var/lib/slurm/slurmd \
     /var/log/slurm /run/slurm
 install -d -o mysql -g mysql -m 0755 /run/mysqld
+# Stand-in GPU device files for gres.conf: character devices that nothing opens.
+install -d -m 0755 /run/ddr-test-gpus
+for ((gpu = 0; gpu < GPUS; gpu++)); do
+    ln -sfn /dev/null "/run/ddr-test-gpus/gpu${gpu}"
+done
 
 if [[ ! -s /etc/munge/munge.key ]]; then
     log "creating the munge key"
@@ -98,7 +101,8 @@ MEMORY=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.85 }' /proc/meminfo)
 
 render() {
     sed -e "s|@CLUSTER@|${CLUSTER}|g" -e "s|@NODE@|${NODE}|g" -e "s|@CPUS@|${CPUS}|g" -e "s|@MEMORY@|${MEMORY}|g" \
-        -e "s|@GPUS@|${GPUS}|g" -e "s|@PARTITION@|${PARTITION}|g" -e "s|@DBPASS@|${DBPASS}|g" "$1"
+        -e "s|@GPUS@|${GPUS}|g" -e "s|@LASTGPU@|$((GPUS - 1))|g" -e "s|@PARTITION@|${PARTITION}|g" \
+        -e "s|@DBPASS@|${DBPASS}|g" "$1"
 }
 
 # install_config TEMPLATE TARGET MODE OWNER: write the rendered template; report whether the content changed.
@@ -131,7 +135,7 @@ fi
 
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     log "starting munged"
-    runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1
+    runuser -u munge -- /usr/sbin/munged </dev/null >/dev/null 2>&1 || die "munged did not start; see /var/log/munge"
     wait_for "$TIMEOUT" "munged" bash -c 'munge -n | unmunge'
 fi
 
@@ -156,7 +160,7 @@ SQL
 
 if ! pid_alive /run/slurm/slurmdbd.pid; then
     log "starting slurmdbd"
-    /usr/sbin/slurmdbd </dev/null >/dev/null 2>&1
+    /usr/sbin/slurmdbd </dev/null >/dev/null 2>&1 || die "slurmdbd did not start; see /var/log/slurm/slurmdbd.log"
     wait_for "$TIMEOUT" "slurmdbd" sacctmgr -n list cluster
 fi
 
@@ -177,12 +181,12 @@ done
 
 if ! pid_alive /run/slurm/slurmctld.pid; then
     log "starting slurmctld"
-    /usr/sbin/slurmctld </dev/null >/dev/null 2>&1
+    /usr/sbin/slurmctld </dev/null >/dev/null 2>&1 || die "slurmctld did not start; see /var/log/slurm/slurmctld.log"
     wait_for "$TIMEOUT" "slurmctld" scontrol ping
 fi
 if ! pid_alive /run/slurm/slurmd.pid; then
     log "starting slurmd"
-    /usr/sbin/slurmd </dev/null >/dev/null 2>&1
+    /usr/sbin/slurmd </dev/null >/dev/null 2>&1 || die "slurmd did not start; see /var/log/slurm/slurmd.log"
 fi
 
 node_idle() { [[ "$(sinfo -h -n "$NODE" -o %t)" == idle ]]; }

@@ -12,7 +12,6 @@ BIQA_NOTES = biqa_plan.label_notes(
     sorted({*BIQA["datasets"], BIQA["blur_subset"]["dataset"], *BIQA["ablation_datasets"]}), REGISTRY
 )
 ABLATION_ENCODERS = [clip_encoder(), *[e for e in BIQA["ablation_backbones"] if e != clip_encoder()]]
-GPU_FOR_CUDA = 1 if config["features"]["device"] == "cuda" else 0
 
 try:
     biqa_plan.check_config(config)
@@ -38,7 +37,7 @@ rule baseline_shard:
     resources:
         mem_mb=lambda wc: 8000 if wc.baseline == "clipiqa" else 4000,
         runtime=lambda wc: 240 if wc.baseline == "clipiqa" else 120,
-        gpu=lambda wc: GPU_FOR_CUDA if wc.baseline == "clipiqa" else 0,
+        gpu=lambda wc: ENCODER_GPUS if wc.baseline == "clipiqa" else 0,
     conda:
         "../../environment.yml"
     log:
@@ -231,7 +230,7 @@ rule feature_statistics_shard:
     resources:
         mem_mb=8000,
         runtime=240,
-        gpu=GPU_FOR_CUDA,
+        gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
     log:

@@ -33,6 +33,10 @@ def feature_shards(dataset, encoder):
     return [f"{RESULTS}/features/{dataset}/{encoder}/shard-{k}-of-{n}.pt" for k in range(n)]
 
 
+# Encoder jobs ask the cluster for a GPU unless the config pins them to the CPU ("auto" runs on one when present).
+ENCODER_GPUS = 0 if config["features"]["device"] == "cpu" else 1
+
+
 def pixel_encoder():
     return f"pixel-{config['pixel']['backbone']}"
 

@@ -18,6 +18,10 @@ rule build_mini:
         "../scripts/build_mini.py"
 
 
+localrules:
+    download_dataset,
+
+
 rule download_dataset:
     output:
         f"{DATA}/raw/{{dataset}}.ready.json",

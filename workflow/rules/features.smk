@@ -2,6 +2,11 @@
 # computed from this cache and never re-run the encoder.
 
 
+# Jobs that need the internet run on the submitting machine (cluster compute nodes often have none).
+localrules:
+    clip_weights,
+
+
 rule clip_weights:
     output:
         f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
@@ -32,7 +37,7 @@ rule clip_features:
     resources:
         mem_mb=8000,
         runtime=120,
-        gpu=0 if config["features"]["device"] == "cpu" else 1,  # "auto" asks the cluster for a GPU
+        gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
     log:
@@ -55,7 +60,7 @@ rule pixel_features:
     resources:
         mem_mb=8000,
         runtime=240,
-        gpu=0 if config["features"]["device"] == "cpu" else 1,  # "auto" asks the cluster for a GPU
+        gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
     log:
