@@ -35,11 +35,23 @@ def test_every_configured_run_trained_to_the_end_with_checkpoints(mini):
         log = pd.read_csv(folder / "log.csv")
         assert log["iter"].iloc[-1] == rcfg["train"]["default"]["iterations"]
         assert any(p.name.startswith("iter_") for p in (folder / "checkpoints").iterdir())
-        # training works: the PSNR of the training crops rises (the loss term is minus that PSNR in dB)
-        assert -log["loss_psnr"].iloc[-3:].mean() > -log["loss_psnr"].iloc[0] + 1.0, run.key
+        assert log["loss_psnr"].notna().all() and (log["loss_psnr"] < 0).all(), run.key  # minus a PSNR in dB
         if plan.uses_ddr(run):
             assert log["loss_ddr"].notna().all()
             assert summary["config"]["loss"]["ddr"] == plan.variant_settings(rcfg, run.variant)["lambda_d"]
+
+
+def test_psnr_training_beats_the_unrestored_input_on_test_images(mini):
+    """Training works: nafnet-tiny starts as the identity, so any gain on held-out images is learned."""
+    from ddr.pipeline.restoration_dag import RestorationDAG
+
+    root, _, rcfg, cfg = mini
+    dag = RestorationDAG(rcfg, cfg["clip"], "results/mini", "data")
+    for run in plan.all_runs(rcfg):
+        if run.loss == "psnr":
+            trained = json.loads((root / dag.eval_summary(run)).read_text())["psnr"]
+            given = json.loads((root / dag.input_summary(run.task, run.dataset)).read_text())["psnr"]
+            assert trained > given, (run.key, trained, given)
 
 
 def test_evaluation_matches_the_saved_images_and_the_input_is_measured_alike(mini):
