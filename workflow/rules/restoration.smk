@@ -52,6 +52,7 @@ rule restoration_train:
     params:
         run=RDAG.run_dict,
         settings=RDAG.settings,
+        schedule=RDAG.schedule,
         cfg=RDAG.train_config,
     threads: RDAG.resource("train", "threads", 1)
     resources:

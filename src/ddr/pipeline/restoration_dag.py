@@ -68,6 +68,11 @@ class RestorationDAG:
     def settings(self, wildcards) -> dict:
         return plan.variant_settings(self.cfg, wildcards.variant)
 
+    def schedule(self, wildcards) -> dict:
+        """The run's schedule as a wildcards-only param, so Snakemake sees a changed schedule and retrains
+        (params that need input/output are evaluated too late for its change detection)."""
+        return plan.schedule(self.cfg, wildcards.network)
+
     def train_config(self, wildcards, input, output) -> dict:  # noqa: A002 - Snakemake's argument name
         return plan.train_config(self.cfg, self.run(wildcards), input.pairs, output.model.rsplit("/", 1)[0])
 
