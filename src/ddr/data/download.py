@@ -264,6 +264,15 @@ def _extract_rar(archive: Path, into: Path) -> None:
                           f"bsdtar (libarchive) or unar, or extract it by hand")
 
 
+def _extract_members(archive: Path, members, name_of, extract_one, progress: bool) -> None:
+    """Check every member's path first (nothing is written from an unsafe archive), then extract with a bar."""
+    for member in members:
+        _safe_member(name_of(member), archive)
+    for member in tqdm(members, desc=f"extract {archive.name}", unit="file", file=sys.stderr,
+                       disable=not progress, leave=False):
+        extract_one(member)
+
+
 def extract_archive(archive: str | os.PathLike, into: str | os.PathLike, progress: bool = True) -> None:
     """Unpack a zip / tar(.gz/.bz2/.xz) / rar archive into the existing folder `into`, refusing unsafe paths."""
     archive, into = Path(archive), Path(into)
@@ -271,20 +280,12 @@ def extract_archive(archive: str | os.PathLike, into: str | os.PathLike, progres
     try:
         if kind == "zip":
             with zipfile.ZipFile(archive) as zf:
-                members = zf.infolist()
-                for member in members:
-                    _safe_member(member.filename, archive)
-                for member in tqdm(members, desc=f"extract {archive.name}", unit="file", file=sys.stderr,
-                                   disable=not progress, leave=False):
-                    zf.extract(member, into)
+                _extract_members(archive, zf.infolist(), lambda m: m.filename, lambda m: zf.extract(m, into),
+                                 progress)
         elif kind == "tar":
             with tarfile.open(archive) as tf:
-                members = tf.getmembers()
-                for member in members:
-                    _safe_member(member.name, archive)
-                for member in tqdm(members, desc=f"extract {archive.name}", unit="file", file=sys.stderr,
-                                   disable=not progress, leave=False):
-                    tf.extract(member, into, filter="data")
+                _extract_members(archive, tf.getmembers(), lambda m: m.name,
+                                 lambda m: tf.extract(m, into, filter="data"), progress)
         elif kind == "rar":
             _extract_rar(archive, into)
         else:
