@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -178,6 +180,31 @@ def test_cli_with_config_file_and_rebuild(tmp_path):
     assert first["params"]["sr_scale"] == 4
     assert main([str(out), "--config", str(config)]) == 0  # an earlier build is replaced, not merged
     assert json.loads((out / "manifest.json").read_text()) == first
+
+
+SMALL = {"n_refs": 3, "width": 96, "height": 64, "crop_size": 32, "types": ["blur"], "levels": {"blur": [1, 2]},
+         "deblur_train_per_ref": 1, "deblur_test_per_ref": 1, "sr_train_per_ref": 1, "sr_test_per_ref": 1}
+
+
+def test_rebuild_after_snakemake_removed_the_manifest(tmp_path):
+    """Snakemake deletes the declared output (manifest.json) before every rerun; a killed build leaves staging."""
+    out = tmp_path / "mini"
+    first = build_mini(out, SMALL)
+    (out / "manifest.json").unlink()
+    (tmp_path / ".mini.building-killed").mkdir()
+    assert build_mini(out, {**SMALL, "seed": 1})["params"]["seed"] == 1  # a changed parameter rebuilds too
+    assert build_mini(out, SMALL) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini"]  # the stale staging folder is gone
+
+
+def test_build_honours_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        build_mini(tmp_path / "mini", SMALL)
+    finally:
+        os.umask(previous)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "mini").rglob("*")}
+    assert modes | {stat.S_IMODE((tmp_path / "mini").stat().st_mode)} == {0o644, 0o755}
 
 
 def test_refuses_to_replace_a_foreign_folder(tmp_path, capsys):

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ddr.atomic import new_file_mode
 from ddr.degrade import OPERATORS, motion_blur, to_uint8
 
 MANIFEST_FORMAT = "ddr-mini/1"
@@ -347,15 +348,29 @@ def _versions() -> dict[str, str]:
     return {label: metadata.version(dist) for label, dist in names.items()}
 
 
+# What a mini build writes at its top level. Snakemake deletes the declared output manifest.json before a rerun,
+# so an earlier build is recognised by its layout, not by the manifest alone.
+BUILD_ENTRIES = frozenset({"quality", "deblur", "sr", "manifest.json"})
+
+
+def _staging_prefix(root: Path) -> str:
+    return f".{root.name}.building-"
+
+
 def _prepare_root(root: Path) -> None:
-    """Refuse to overwrite a folder that is not an earlier mini build (its contents would be deleted)."""
+    """Refuse to overwrite a folder that is not an earlier mini build (its contents would be deleted); remove the
+    staging folders an interrupted build left beside it."""
+    for stale in root.parent.glob(_staging_prefix(root) + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
     if not root.exists():
         return
     if not root.is_dir():
         raise FileExistsError(f"{root}: exists and is not a directory")
-    if any(root.iterdir()) and not (root / "manifest.json").is_file():
+    foreign = sorted(entry.name for entry in root.iterdir() if entry.name not in BUILD_ENTRIES)
+    if foreign:
         raise FileExistsError(
-            f"{root}: not empty and not a mini dataset build (no manifest.json); refusing to replace it"
+            f"{root}: not a mini dataset build (it holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''},"
+            " which a build never writes); refusing to replace it"
         )
 
 
@@ -369,7 +384,8 @@ def build_mini(root: str | Path, config: MiniConfig | Mapping[str, Any] | None =
     root = Path(root)
     _prepare_root(root)
     root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.building-", dir=root.parent))
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(root), dir=root.parent))
+    staging.chmod(new_file_mode(directory=True))  # mkdtemp's 0700 would become the dataset folder's mode
     threads = torch.get_num_threads()
     # the tensors here are small: intra-op threads cost more than they save, badly so on a shared machine
     torch.set_num_threads(1)

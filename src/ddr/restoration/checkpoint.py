@@ -3,34 +3,22 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
+from ddr.atomic import write_bytes
+
 CKPT_RE = re.compile(r"^iter_(\d+)\.pt$")
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then os.replace: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Readers never see half a checkpoint: written beside it, fsynced, then renamed (`ddr.atomic`)."""
+    write_bytes(path, data, fsync=True)
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
