@@ -10,6 +10,7 @@ import copy
 import hashlib
 import io
 import json
+import os
 import socket
 import tarfile
 import threading
@@ -18,10 +19,13 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+from scipy.io import savemat
 
 from ddr.data import download as D
+from ddr.data import verify as V
 from ddr.data.labels import load_labels
 from ddr.data.registry import DEFAULT_REGISTRY, load_registry
 
@@ -34,6 +38,8 @@ class FileServer:
         self.requests: list[dict] = []
         self.cut: list[int] | None = None
         self.ignore_range = False
+        self.content_types: dict[str, str] = {}  # url path -> Content-Type (default application/octet-stream)
+        self.no_length: set[str] = set()  # url paths served without Content-Length (body ends at close)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,7 +67,12 @@ class FileServer:
                     status = 206
                 payload = body[start:]
                 self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Type", server.content_types.get(self.path, "application/octet-stream"))
+                if self.path in server.no_length:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(payload)))
                 if status == 206:
                     self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
                 self.end_headers()
@@ -118,6 +129,12 @@ def make_targz(members: dict[str, bytes]) -> bytes:
 KADID_CSV = b"dist_img,ref_img,dmos,var\nI01_01_01.png,I01.png,4.57,0.496\nI01_01_02.png,I01.png,4.33,0.869\n"
 KADID_MEMBERS = {"kadid10k/dmos.csv": KADID_CSV, "kadid10k/images/I01_01_01.png": b"png1",
                  "kadid10k/images/I01_01_02.png": b"png2", "kadid10k/images/I01.png": b"ref"}
+
+
+def mat_bytes(**variables) -> bytes:
+    buffer = io.BytesIO()
+    savemat(buffer, variables)
+    return buffer.getvalue()
 
 
 def registry_for(tmp_path: Path, edits: dict[str, dict]) -> object:
@@ -266,12 +283,15 @@ def test_ensure_refuses_a_bad_archive_and_marks_nothing(server, tmp_path):
 
 
 def test_registration_set_asks_for_the_archive_then_installs_it(tmp_path):
-    archive = make_zip({"ChallengeDB_release/Data/AllMOS_release.mat": b"m",
-                        "ChallengeDB_release/Data/AllImages_release.mat": b"n",
+    archive = make_zip({"ChallengeDB_release/Data/AllMOS_release.mat": mat_bytes(AllMOS_release=[[50.0, 60.0]]),
+                        "ChallengeDB_release/Data/AllImages_release.mat": mat_bytes(
+                            AllImages_release=np.array([["t1.bmp"], ["3.bmp"]], dtype=object)),
+                        "ChallengeDB_release/Images/trainingImages/t1.bmp": b"t",
                         "ChallengeDB_release/Images/3.bmp": b"i"})
     registry = registry_for(tmp_path, {"liveitw": {"files": [
         {"filename": "ChallengeDB_release.zip", "url": None, "sha256": sha(archive),
-         "strip": "ChallengeDB_release"}]}})
+         "strip": "ChallengeDB_release"}], "expected_rows": 2, "splits": None,
+        "labels": {"options": {"n_training": 1}}}})
     root = tmp_path / "data"
     with pytest.raises(D.ManualDownloadRequired) as info:
         D.ensure_dataset("liveitw", root, registry=registry, progress=False)
@@ -292,7 +312,7 @@ def test_registration_set_asks_for_the_archive_then_installs_it(tmp_path):
 def test_failed_extraction_leaves_nothing_complete(tmp_path, monkeypatch):
     archive = make_zip(KADID_MEMBERS)
     registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/kadid",
-                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}]}})
+                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}], "expected_rows": 2}})
     root = tmp_path / "data"
     placed = root / "downloads/kadid10k/k.zip"
     placed.parent.mkdir(parents=True)
@@ -316,13 +336,13 @@ def test_failed_extraction_leaves_nothing_complete(tmp_path, monkeypatch):
 
 
 def test_wrong_layout_and_stale_folders(tmp_path):
-    archive = make_zip({"other/dmos.csv": KADID_CSV})
+    archive = make_zip({"readme.txt": b"x", "other/dmos.csv": KADID_CSV})
     registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}]}})
+                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}], "expected_rows": 2}})
     root = tmp_path / "data"
     (root / "downloads/kadid10k").mkdir(parents=True)
     (root / "downloads/kadid10k/k.zip").write_bytes(archive)
-    with pytest.raises(D.ExtractionError, match=r"expected the folder 'kadid10k' inside the archive.*\['other'\]"):
+    with pytest.raises(D.ExtractionError, match=r"expected the folder 'kadid10k' inside the archive.*\['other', 'readme.txt'\]"):
         D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
     (root / "downloads/kadid10k/k.zip").write_bytes(make_zip({"kadid10k/dmos.csv": KADID_CSV}))
     with pytest.raises(D.ExtractionError, match=r"registered paths are missing: \['images'\]"):
@@ -339,7 +359,7 @@ def test_wrong_layout_and_stale_folders(tmp_path):
 def test_marker_is_tied_to_the_registered_checksum(tmp_path):
     archive = make_zip(KADID_MEMBERS)
     edits = {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                          "files": [{"filename": "k.zip", "strip": "kadid10k"}]}}
+                          "files": [{"filename": "k.zip", "strip": "kadid10k"}], "expected_rows": 2}}
     registry = registry_for(tmp_path, edits)
     root = tmp_path / "data"
     (root / "downloads/kadid10k").mkdir(parents=True)
@@ -356,7 +376,7 @@ def test_unsafe_and_unknown_archives(tmp_path, monkeypatch):
     evil = tmp_path / "evil.zip"
     evil.write_bytes(make_zip({"../escape.txt": b"x"}))
     (tmp_path / "out").mkdir()
-    with pytest.raises(D.ExtractionError, match="unsafe member path '../escape.txt'"):
+    with pytest.raises(D.ExtractionError, match="unsafe member '../escape.txt'"):
         D.extract_archive(evil, tmp_path / "out", progress=False)
     assert not (tmp_path / "escape.txt").exists()
     broken = tmp_path / "broken.tar.gz"
@@ -374,3 +394,182 @@ def test_unsafe_and_unknown_archives(tmp_path, monkeypatch):
 def test_builtin_set_is_not_downloaded(tmp_path):
     with pytest.raises(ValueError, match="built by ddr.data.mini"):
         D.ensure_dataset("mini", tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verification without a registered checksum (issue 9, item 4)
+
+
+def kadid_registry(tmp_path, url, **file_fields):
+    spec = {"filename": "kadid10k.zip", "url": url, "strip": "kadid10k", **file_fields}
+    return registry_for(tmp_path, {"kadid10k": {"files": [spec], "expected_rows": 2}})
+
+
+def test_an_html_page_is_never_stored_as_the_archive(server, tmp_path):
+    page = b"<!DOCTYPE html><html><body>Please log in</body></html>"
+    server.files["/kadid10k.zip"] = page
+    server.content_types["/kadid10k.zip"] = "text/html; charset=utf-8"
+    root = tmp_path / "data"
+    registry = kadid_registry(tmp_path, server.url("/kadid10k.zip"))
+    with pytest.raises(D.NotTheFile, match=r"HTML page.*place it at .*downloads/kadid10k/kadid10k\.zip"):
+        D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert len(server.requests) == 1  # not retried
+    assert not (root / "downloads/kadid10k/kadid10k.zip").exists()
+    # the same page served as a binary type is caught by its first bytes, moved aside, and the rerun recovers
+    server.content_types["/kadid10k.zip"] = "application/zip"
+    with pytest.raises(D.DamagedDownload, match=r"expected a zip archive but the file is an HTML page.*moved to "
+                                                r".*kadid10k\.zip\.bad\. Run again to download it afresh"):
+        D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert (root / "downloads/kadid10k/kadid10k.zip.bad").read_bytes() == page
+    server.files["/kadid10k.zip"] = make_zip(KADID_MEMBERS)
+    folder = D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert (folder / "dmos.csv").read_bytes() == KADID_CSV
+
+
+def test_a_body_cut_without_content_length_is_caught_by_the_zip_check(server, tmp_path):
+    archive = make_zip(KADID_MEMBERS)
+    server.files["/kadid10k.zip"] = archive[:-40]  # ends inside the central directory; no length to tell
+    server.no_length.add("/kadid10k.zip")
+    root = tmp_path / "data"
+    registry = kadid_registry(tmp_path, server.url("/kadid10k.zip"))
+    with pytest.raises(D.DamagedDownload, match=r"damaged zip archive.*moved to .*kadid10k\.zip\.bad") as info:
+        D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert info.value.kept_at.read_bytes() == archive[:-40]
+    assert not (root / "kadid10k").exists() and not (root / "downloads/kadid10k/kadid10k.zip").exists()
+    server.files["/kadid10k.zip"] = archive
+    folder = D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert D.is_complete(folder, registry.get("kadid10k"), root)
+
+
+def test_zip_crc_errors_are_caught(tmp_path):
+    archive = bytearray(make_zip({"kadid10k/dmos.csv": KADID_CSV * 50}))
+    payload_at = archive.index(b"kadid10k/dmos.csv") + len("kadid10k/dmos.csv") + 5
+    archive[payload_at] ^= 0xFF  # one flipped byte inside the compressed data
+    path = tmp_path / "k.zip"
+    path.write_bytes(bytes(archive))
+    with pytest.raises(V.BadArchive, match="damaged zip archive"):
+        V.check_download(path)
+    assert (tmp_path / "k.zip.bad").exists()
+
+
+def plain_tar(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_plain_tar_cut_at_a_member_boundary_is_refused(tmp_path):
+    members = {f"set/img{i:02d}.png": bytes([i]) * 600 for i in range(43)}
+    whole = plain_tar(members)
+    cut = whole[: 18 * 1536]  # 18 whole members (header + 2 data blocks each), no end-of-archive blocks
+    path = tmp_path / "set.tar"
+    path.write_bytes(cut)
+    with tarfile.open(path) as tf:  # what made this dangerous: tarfile itself reads it as a shorter archive
+        assert len(tf.getmembers()) == 18
+    with pytest.raises(V.BadArchive, match=r"damaged tar archive \(no end-of-archive marker"):
+        V.check_download(path)
+    path.write_bytes(whole)
+    assert V.check_download(path) == sha(whole)
+
+
+def test_truncated_gzip_tar_is_refused(tmp_path):
+    whole = make_targz({f"set/{i}.png": bytes(range(256)) * 20 for i in range(5)})
+    path = tmp_path / "set.tar.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(V.BadArchive, match="damaged tar archive"):
+        V.check_download(path)
+
+
+def test_accepted_files_are_recorded_and_a_change_reinstalls(tmp_path, capsys):
+    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
+                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
+                                                    "expected_rows": 2}})
+    root = tmp_path / "data"
+    placed = root / "downloads/kadid10k/k.zip"
+    placed.parent.mkdir(parents=True)
+    placed.write_bytes(make_zip(KADID_MEMBERS))
+    folder = D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    record = json.loads((root / "downloads/kadid10k/k.zip.accepted.json").read_text())
+    assert record["size"] == placed.stat().st_size and record["sha256"] == sha(placed.read_bytes())
+    assert D.is_complete(folder, registry.get("kadid10k"), root)
+    changed = dict(KADID_MEMBERS, **{"kadid10k/dmos.csv": KADID_CSV.replace(b"4.57", b"4.58")})
+    placed.write_bytes(make_zip(changed))
+    os.utime(placed, ns=(placed.stat().st_atime_ns, placed.stat().st_mtime_ns + 10**9))
+    assert not D.is_complete(folder, registry.get("kadid10k"), root)
+    D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert b"4.58" in (folder / "dmos.csv").read_bytes()
+    assert "changed since it was accepted" in capsys.readouterr().err
+
+
+def test_partial_archive_is_refused_naming_what_is_missing(tmp_path):
+    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
+                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
+                                                    "expected_rows": 2}})
+    root = tmp_path / "data"
+    placed = root / "downloads/kadid10k/k.zip"
+    placed.parent.mkdir(parents=True)
+    partial = {k: v for k, v in KADID_MEMBERS.items() if not k.endswith("I01_01_02.png")}
+    placed.write_bytes(make_zip(partial))
+    with pytest.raises(D.IncompleteDataset, match=r"k\.zip.*1 of 2 labelled files are missing.*looked for them "
+                                                  r"under the extracted folder.*images/I01_01_02\.png"):
+        D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    assert not (root / "kadid10k").exists()
+    wrong_count = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
+                                                       "files": [{"filename": "k.zip", "strip": "kadid10k"}],
+                                                       "expected_rows": 3}})
+    placed.write_bytes(make_zip(KADID_MEMBERS))
+    with pytest.raises(D.IncompleteDataset, match=r"dmos\.csv: dataset 'kadid10k' parsed to 2 rows, the registry "
+                                                  r"expects 3"):
+        D.ensure_dataset("kadid10k", root, registry=wrong_count, progress=False)
+
+
+def test_case_and_nesting_variants_of_a_release_are_tolerated(tmp_path):
+    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
+                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
+                                                    "expected_rows": 2}})
+    root = tmp_path / "data"
+    placed = root / "downloads/kadid10k/k.zip"
+    placed.parent.mkdir(parents=True)
+    # repacked one folder deeper, top folder in upper case, one image name in lower case
+    variant = {"copy/KADID10K/" + k.split("/", 1)[1].replace("I01_01_02", "i01_01_02"): v
+               for k, v in KADID_MEMBERS.items()}
+    placed.write_bytes(make_zip(variant))
+    folder = D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
+    table = load_labels(registry.get("kadid10k"), folder)
+    assert list(table["image"]) == ["images/I01_01_01.png", "images/i01_01_02.png"]
+
+
+def test_links_leaving_the_folder_are_unsafe_members_not_damage(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tf:
+        link = tarfile.TarInfo("set/passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    evil = tmp_path / "evil.tar"
+    evil.write_bytes(buffer.getvalue())
+    (tmp_path / "out").mkdir()
+    with pytest.raises(D.ExtractionError, match=r"unsafe member 'set/passwd'") as info:
+        D.extract_archive(evil, tmp_path / "out", progress=False)
+    assert "damaged" not in str(info.value) and not (tmp_path / "out/set/passwd").exists()
+
+
+def test_7z_archives_are_tested_and_extracted(tmp_path):
+    py7zr = pytest.importorskip("py7zr")
+    source = tmp_path / "src/CID2013"
+    (source / "IS1/co1").mkdir(parents=True)
+    (source / "IS1/co1/IS_I_C01_D01.jpg").write_bytes(b"jpeg" * 100)
+    path = tmp_path / "CID2013.7z"
+    with py7zr.SevenZipFile(path, "w") as archive:
+        archive.writeall(source, "CID2013")
+    assert V.check_download(path) == sha(path.read_bytes())
+    (tmp_path / "out").mkdir()
+    D.extract_archive(path, tmp_path / "out", progress=False)
+    assert (tmp_path / "out/CID2013/IS1/co1/IS_I_C01_D01.jpg").read_bytes() == b"jpeg" * 100
+    damaged = tmp_path / "cut.7z"
+    damaged.write_bytes(path.read_bytes()[:-30])
+    with pytest.raises(V.BadArchive, match="damaged 7z archive"):
+        V.check_download(damaged)

@@ -2,8 +2,11 @@
 
 Why each piece:
 - resume (HTTP Range on a `.part` file): archives run to gigabytes on hosts that drop connections;
-- checksums: a truncated or swapped archive must never be mistaken for data; a bad file is moved aside to
-  `<name>.bad` so a rerun starts clean, and the error says where it went;
+- verification: a truncated or swapped archive must never be mistaken for data. Registered sizes/sha256 are
+  checked where known; every archive is also checked without them (ddr.data.verify: magic bytes, the archive's
+  own integrity, a record of what was accepted), and after extraction the labelled images must all be there
+  in the registered number. A bad file is moved aside to `<name>.bad` so a rerun starts clean, and the error
+  says where it went and what to do;
 - atomic install: archives are unpacked into a temporary folder beside the target, the completion marker
   (`.complete`, JSON with the archives' sha256) is written inside it, and one os.replace() publishes the whole
   folder. A killed run therefore leaves either nothing or an unmarked temporary folder, never something that
@@ -35,6 +38,7 @@ from typing import Sequence
 from tqdm import tqdm
 
 from ddr.data.registry import DatasetEntry, Registry, RemoteFile, load_registry
+from ddr.data.verify import BadArchive, archive_kind, check_download, is_accepted, move_aside
 from ddr.hashing import sha256_file
 
 MARKER = ".complete"
@@ -56,8 +60,24 @@ class ChecksumMismatch(DownloadError):
         self.path, self.kept_at = path, kept_at
 
 
+class NotTheFile(DownloadError):
+    """The server answered with something else than the file (an HTML page): retrying cannot help."""
+
+
 class ExtractionError(RuntimeError):
     """An archive could not be unpacked, or its content does not have the registered layout."""
+
+
+class DamagedDownload(ExtractionError):
+    """The file is not the archive it should be (HTML page, damaged, cut short); it was moved to `kept_at`."""
+
+    def __init__(self, message: str, kept_at: Path | None):
+        super().__init__(message)
+        self.kept_at = kept_at
+
+
+class IncompleteDataset(ExtractionError):
+    """The extracted set lacks labelled files or has the wrong number of rows: the archive is partial or wrong."""
 
 
 class ManualDownloadRequired(RuntimeError):
@@ -84,12 +104,6 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _move_aside(path: Path) -> Path:
-    bad = path.with_name(path.name + ".bad")
-    os.replace(path, bad)
-    return bad
-
-
 def verify_file(path: str | os.PathLike, sha256: str | None = None, size: int | None = None,
                 what: str | None = None) -> str:
     """Check size and sha256 (each where given) and return the actual sha256.
@@ -100,12 +114,12 @@ def verify_file(path: str | os.PathLike, sha256: str | None = None, size: int | 
     what = what or str(path)
     actual_size = path.stat().st_size
     if size is not None and actual_size != size:
-        kept = _move_aside(path)
+        kept = move_aside(path)
         raise ChecksumMismatch(f"{what}: size {actual_size} bytes, expected {size}; the file was moved to {kept} "
                                f"(delete it and retry, or fix the registry entry)", path, kept)
     actual = sha256_file(path)
     if sha256 is not None and actual != sha256.lower():
-        kept = _move_aside(path)
+        kept = move_aside(path)
         raise ChecksumMismatch(f"{what}: sha256 mismatch: expected {sha256}, got {actual}; the file was moved to "
                                f"{kept} (delete it and retry, or fix the registry entry)", path, kept)
     if sha256 is None:
@@ -138,6 +152,11 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool, chunk_size: 
             raise DownloadError(f"{url}: server resumed at the wrong offset; restarting from zero")
         if start and response.status != 206:  # server ignored Range: the body is the whole file
             start = 0
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type == "text/html" and not part.name.lower().endswith((".html.part", ".htm.part")):
+            raise NotTheFile(f"{url}: the server answered with an HTML page (Content-Type text/html), not the file "
+                             f"(moved link, login or error page?); open the URL in a browser, and if the file is "
+                             f"there, download it by hand and place it at {part.with_name(part.name[:-5])}")
         length = response.headers.get("Content-Length")
         expected = int(length) if length is not None else None
         received = 0
@@ -192,6 +211,8 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str | None = None, size: in
                 raise http.client.IncompleteRead(b"", size - part.stat().st_size)
             break
         except (DownloadError, *_TRANSIENT) as exc:
+            if isinstance(exc, NotTheFile):
+                raise
             if isinstance(exc, urllib.error.HTTPError) and 400 <= exc.code < 500 and exc.code != 416:
                 raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
             if _unreachable(exc):
@@ -212,24 +233,34 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str | None = None, size: in
 # ----------------------------------------------------------------------------------------------------------------
 # archives
 
-_TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
-
-
-def archive_kind(path: str | os.PathLike) -> str | None:
-    name = Path(path).name.lower()
-    if name.endswith(".zip"):
-        return "zip"
-    if name.endswith(_TAR_SUFFIXES):
-        return "tar"
-    if name.endswith(".rar"):
-        return "rar"
-    return None
-
-
 def _safe_member(name: str, archive: Path) -> None:
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", name):
-        raise ExtractionError(f"{archive}: unsafe member path {name!r} (absolute or with '..'); refusing to extract")
+        raise ExtractionError(f"{archive}: unsafe member {name!r} (absolute path or '..'); refusing to extract")
+
+
+def _safe_tar_member(member: tarfile.TarInfo, archive: Path, into: Path) -> None:
+    """Paths as for every archive, plus links: tarfile's 'data' filter refuses links leaving the folder."""
+    _safe_member(member.name, archive)
+    try:
+        tarfile.data_filter(member, str(into))
+    except tarfile.FilterError as exc:
+        raise ExtractionError(f"{archive}: unsafe member {member.name!r} ({exc}); refusing to extract") from exc
+
+
+def _extract_7z(archive: Path, into: Path) -> None:
+    import py7zr  # declared in the workflow extra
+
+    try:
+        seven = py7zr.SevenZipFile(archive)
+    except py7zr.Bad7zFile as exc:
+        raise ExtractionError(f"{archive}: damaged or not a 7z archive ({exc})") from exc
+    with seven:
+        for info in seven.list():
+            _safe_member(info.filename, archive)
+            if getattr(info, "is_symlink", False):
+                raise ExtractionError(f"{archive}: unsafe member {info.filename!r} (a link); refusing to extract")
+        seven.extractall(path=into)
 
 
 def _extract_rar(archive: Path, into: Path) -> None:
@@ -242,6 +273,8 @@ def _extract_rar(archive: Path, into: Path) -> None:
             rar.extractall(into)
         return
     except ImportError:
+        pass
+    except rarfile.RarCannotExec:  # compressed members need an external tool: try them below
         pass
     for tool, args in (("unrar", ["x", "-o-", "-idq"]), ("7z", ["x", "-y", "-bd"]), ("bsdtar", ["-xf"]),
                        ("unar", ["-q", "-o"])):
@@ -264,32 +297,37 @@ def _extract_rar(archive: Path, into: Path) -> None:
                           f"bsdtar (libarchive) or unar, or extract it by hand")
 
 
-def _extract_members(archive: Path, members, name_of, extract_one, progress: bool) -> None:
-    """Check every member's path first (nothing is written from an unsafe archive), then extract with a bar."""
+def _extract_members(archive: Path, members, check_one, extract_one, progress: bool) -> None:
+    """Check every member first (nothing is written from an unsafe archive), then extract with a bar."""
     for member in members:
-        _safe_member(name_of(member), archive)
+        check_one(member)
     for member in tqdm(members, desc=f"extract {archive.name}", unit="file", file=sys.stderr,
                        disable=not progress, leave=False):
         extract_one(member)
 
 
 def extract_archive(archive: str | os.PathLike, into: str | os.PathLike, progress: bool = True) -> None:
-    """Unpack a zip / tar(.gz/.bz2/.xz) / rar archive into the existing folder `into`, refusing unsafe paths."""
+    """Unpack a zip / tar(.gz/.bz2/.xz) / rar / 7z archive into the existing folder `into`, refusing unsafe
+    members (absolute paths, '..', links leaving the folder)."""
     archive, into = Path(archive), Path(into)
     kind = archive_kind(archive)
     try:
         if kind == "zip":
             with zipfile.ZipFile(archive) as zf:
-                _extract_members(archive, zf.infolist(), lambda m: m.filename, lambda m: zf.extract(m, into),
-                                 progress)
+                _extract_members(archive, zf.infolist(), lambda m: _safe_member(m.filename, archive),
+                                 lambda m: zf.extract(m, into), progress)
         elif kind == "tar":
             with tarfile.open(archive) as tf:
-                _extract_members(archive, tf.getmembers(), lambda m: m.name,
+                _extract_members(archive, tf.getmembers(), lambda m: _safe_tar_member(m, archive, into),
                                  lambda m: tf.extract(m, into, filter="data"), progress)
         elif kind == "rar":
             _extract_rar(archive, into)
+        elif kind == "7z":
+            _extract_7z(archive, into)
         else:
-            raise ExtractionError(f"{archive}: not a known archive type (.zip, .tar[.gz|.bz2|.xz], .tgz, .rar)")
+            raise ExtractionError(f"{archive}: not a known archive type (.zip, .tar[.gz|.bz2|.xz], .tgz, .rar, .7z)")
+    except tarfile.FilterError as exc:
+        raise ExtractionError(f"{archive}: unsafe member ({exc}); refusing to extract") from exc
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         raise ExtractionError(f"{archive}: damaged or not a {kind} archive ({exc})") from exc
 
@@ -319,8 +357,14 @@ def read_marker(dataset_dir: str | os.PathLike) -> dict | None:
         return None
 
 
-def is_complete(dataset_dir: str | os.PathLike, entry: DatasetEntry) -> bool:
-    """True when the folder carries a marker for this entry whose archives match the registered checksums."""
+def archive_path(entry: DatasetEntry, spec: RemoteFile, root: str | os.PathLike) -> Path:
+    """Where the archive is downloaded to or must be placed by hand: <root>/downloads/<dataset>/<filename>."""
+    return Path(root).resolve() / DOWNLOADS / entry.name / spec.filename
+
+
+def is_complete(dataset_dir: str | os.PathLike, entry: DatasetEntry, root: str | os.PathLike | None = None) -> bool:
+    """True when the folder carries a marker for this entry whose archives match the registered checksums, and
+    no archive still present under <root>/downloads has changed (size or mtime) since it was installed."""
     marker = read_marker(dataset_dir)
     if not marker or marker.get("dataset") != entry.name or marker.get("format") != MARKER_FORMAT:
         return False
@@ -329,30 +373,93 @@ def is_complete(dataset_dir: str | os.PathLike, entry: DatasetEntry) -> bool:
         got = recorded.get(spec.filename)
         if got is None or (spec.sha256 is not None and got.get("sha256") != spec.sha256.lower()):
             return False
+        if root is not None:
+            current = archive_path(entry, spec, root)
+            if current.exists():
+                stat = current.stat()
+                if (stat.st_size, stat.st_mtime_ns) != (got.get("size"), got.get("mtime_ns", stat.st_mtime_ns)):
+                    _log(f"note: {current} changed since {dataset_dir} was installed from it; installing again")
+                    return False
     return all((Path(dataset_dir) / p).exists() for p in entry.expect)
 
 
-def archive_path(entry: DatasetEntry, spec: RemoteFile, root: str | os.PathLike) -> Path:
-    """Where the archive is downloaded to or must be placed by hand: <root>/downloads/<dataset>/<filename>."""
-    return Path(root).resolve() / DOWNLOADS / entry.name / spec.filename
-
-
 def _obtain(entry: DatasetEntry, root: Path, progress: bool) -> list[tuple[RemoteFile, Path, str]]:
+    """Download (direct sets) or pick up (placed by hand) every file, each checked by ddr.data.verify."""
     obtained, missing = [], []
     for spec in entry.files:
         target = archive_path(entry, spec, root)
-        if entry.access == "direct":
-            fetch(spec.url, target, spec.sha256, spec.size, progress=progress)  # verifies
-            obtained.append((spec, target, sha256_file(target)))
-        elif target.exists():
-            obtained.append((spec, target, verify_file(target, spec.sha256, spec.size, what=str(target))))
-        else:
+        if entry.access == "direct" and not target.exists():
+            fetch(spec.url, target, spec.sha256, spec.size, progress=progress)
+        if not target.exists():
             missing.append(target)
+            continue
+        if (spec.sha256 is not None or spec.size is not None) and not is_accepted(target):
+            verify_file(target, spec.sha256, spec.size, what=str(target))  # the registered facts come first
+        try:
+            sha = check_download(target, spec.extract, source=spec.url if entry.access == "direct" else "")
+        except BadArchive as exc:
+            raise DamagedDownload(str(exc), exc.kept_at) from exc
+        obtained.append((spec, target, sha))
     if missing:
         for path in missing:
             path.parent.mkdir(parents=True, exist_ok=True)
         raise ManualDownloadRequired(entry.name, entry.request_url, missing, entry.access, entry.notes)
     return obtained
+
+
+def _child(folder: Path, name: str) -> Path | None:
+    """`folder/name`, matched exactly or else case-insensitively (releases differ in case between copies)."""
+    exact = folder / name
+    if exact.exists():
+        return exact
+    matches = [p for p in folder.iterdir() if p.name.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _content_root(scratch: Path, spec: RemoteFile, archive: Path, expect: tuple[str, ...]) -> Path:
+    """The folder of an unpacked archive whose content becomes the dataset folder.
+
+    Known variants are tolerated rather than guessed: the `strip` folder in another case, a copy repacked
+    without its top folder, or with one more wrapping folder. Descends through lone folders until a registered
+    path (`layout.expect`) appears.
+    """
+    source = scratch
+    if spec.strip:
+        found = _child(scratch, spec.strip)
+        if found is not None and found.is_dir():
+            source = found
+    prefix = spec.into.strip("/") + "/" if spec.into else ""
+    tops = {p[len(prefix):].split("/")[0].lower() for p in expect if p.startswith(prefix) and p != prefix}
+    if not tops:
+        return source
+    for _ in range(3):
+        children = [p for p in source.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+        if any(c.name.lower() in tops for c in children):
+            return source
+        if len(children) != 1 or not children[0].is_dir():
+            break
+        source = children[0]
+    if spec.strip and source == scratch:
+        found = sorted(p.name for p in scratch.iterdir())[:10]
+        raise ExtractionError(f"{archive}: expected the folder {spec.strip!r} inside the archive (registry `strip`); "
+                              f"top level holds {found}")
+    return source
+
+
+def _check_content(entry: DatasetEntry, staged: Path, archives: list[Path]) -> None:
+    """Every labelled file present, in the registered number, scores in range: else the archive is partial/wrong."""
+    if entry.labels is None:
+        return
+    from ddr.data.labels import LabelFormatError, check_dataset  # local: pandas/scipy
+
+    try:
+        check_dataset(entry, staged)
+    except LabelFormatError as exc:
+        what = ", ".join(str(a) for a in archives)
+        problem = str(exc).replace(f"{staged}/", "").replace(str(staged), "the extracted folder")
+        raise IncompleteDataset(f"dataset {entry.name!r}: the content of {what} is not the complete release "
+                                f"(paths relative to the extracted folder): {problem}. Replace the archive(s) "
+                                f"with a complete copy and run again") from exc
 
 
 def _install(entry: DatasetEntry, obtained: list[tuple[RemoteFile, Path, str]], dataset_dir: Path,
@@ -373,21 +480,19 @@ def _install(entry: DatasetEntry, obtained: list[tuple[RemoteFile, Path, str]], 
                 scratch = work / f"archive{index}"
                 scratch.mkdir()
                 extract_archive(path, scratch, progress=progress)
-                source = scratch / spec.strip if spec.strip else scratch
-                if not source.is_dir():
-                    found = sorted(p.name for p in scratch.iterdir())[:10]
-                    raise ExtractionError(f"{path}: expected the folder {spec.strip!r} inside the archive "
-                                          f"(registry `strip`); top level holds {found}")
-                _merge_into(source, target, path)
+                _merge_into(_content_root(scratch, spec, path, entry.expect), target, path)
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target / spec.filename)
         absent = [p for p in entry.expect if not (staged / p).exists()]
         if absent:
-            raise ExtractionError(f"dataset {entry.name!r}: after extraction these registered paths are missing: "
-                                  f"{absent} (check `layout.expect` / `strip` in the registry)")
+            raise ExtractionError(f"dataset {entry.name!r}: after extracting {[str(p) for _, p, _ in obtained]} "
+                                  f"these registered paths are missing: {absent} (looked in the extracted folder; "
+                                  f"wrong archive, or check `layout.expect` / `strip` in the registry)")
+        _check_content(entry, staged, [p for _, p, _ in obtained])
         marker = {"format": MARKER_FORMAT, "dataset": entry.name,
-                  "files": {spec.filename: {"sha256": sha, "size": path.stat().st_size}
+                  "files": {spec.filename: {"sha256": sha, "size": path.stat().st_size,
+                                            "mtime_ns": path.stat().st_mtime_ns}
                             for spec, path, sha in obtained}}
         (staged / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         if dataset_dir.exists() or dataset_dir.is_symlink():
@@ -403,15 +508,16 @@ def ensure_dataset(name: str, root: str | os.PathLike, registry: Registry | None
     """Make registry dataset `name` present and complete under `root`; return its folder.
 
     Direct sets are downloaded (resuming) into <root>/downloads/<name>/; registration/manual sets raise
-    ManualDownloadRequired until their archives are placed there. Archives are verified, extracted atomically
-    and marked complete; an already complete folder is returned untouched.
+    ManualDownloadRequired until their archives are placed there. Archives are verified, extracted atomically,
+    checked against the labels (every labelled file present, registered count and score range) and marked
+    complete; an already complete folder is returned untouched.
     """
     entry = (registry or load_registry()).get(name)
     if entry.access == "builtin":
         raise ValueError(f"dataset {name!r} is built by ddr.data.mini, not downloaded")
     root = Path(root).resolve()
     dataset_dir = root / entry.root
-    if is_complete(dataset_dir, entry):
+    if is_complete(dataset_dir, entry, root):
         return dataset_dir
     obtained = _obtain(entry, root, progress)
     _install(entry, obtained, dataset_dir, progress)

@@ -573,18 +573,76 @@ PARSERS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
+def _case_resolver(root: Path) -> Callable[[str], str]:
+    """Map a relative path to the case it has on disk (exact match first, else the single case-insensitive one).
+
+    Releases differ in case between copies (TID2013 ships I01_... and i01_...; CSIQ folders may be lower-case),
+    so label paths are matched to the files as found instead of assuming one spelling.
+    """
+    listings: dict[Path, dict[str, list[str]]] = {}
+
+    def listing(folder: Path) -> dict[str, list[str]]:
+        if folder not in listings:
+            names: dict[str, list[str]] = {}
+            try:
+                for child in os.listdir(folder):
+                    names.setdefault(child.lower(), []).append(child)
+            except OSError:
+                pass
+            listings[folder] = names
+        return listings[folder]
+
+    def resolve(relative: str) -> str:
+        folder, parts = root, []
+        for part in relative.split("/"):
+            candidates = listing(folder).get(part.lower(), [])
+            actual = part if part in candidates or len(candidates) != 1 else candidates[0]
+            parts.append(actual)
+            folder = folder / actual
+        return "/".join(parts)
+
+    return resolve
+
+
+def match_case(table: pd.DataFrame, dataset_dir: str | os.PathLike,
+               columns: Sequence[str] = ("image", "lq", "gt")) -> pd.DataFrame:
+    """The table with its path columns spelled as the files on disk (see _case_resolver)."""
+    resolve = _case_resolver(Path(dataset_dir))
+    table = table.copy()
+    for column in columns:
+        if column in table:
+            table[column] = [resolve(p) for p in table[column].astype(str)]
+    return table
+
+
+def _label_source(entry, dataset_dir: Path) -> str:
+    files = entry.labels.files if entry.labels else ()
+    return ", ".join(str(dataset_dir / f) for f in files) or str(dataset_dir)
+
+
 def load_labels(entry, dataset_dir: str | os.PathLike, check_count: bool = True) -> pd.DataFrame:
-    """Parse one registry entry's labels from its extracted folder, checking the declared direction and count."""
+    """Parse one registry entry's labels from its extracted folder: paths matched to the files' case on disk,
+    direction, row count (`expected_rows`) and score range (`score_range`) checked against the registry."""
     if entry.labels is None:
         raise LabelFormatError(f"dataset {entry.name!r} has no label parser in the registry")
+    dataset_dir = Path(dataset_dir)
     parser = PARSERS[entry.labels.parser]
-    table = parser(Path(dataset_dir), *entry.labels.files, **dict(entry.labels.options))
+    table = match_case(parser(dataset_dir, *entry.labels.files, **dict(entry.labels.options)), dataset_dir)
+    source = _label_source(entry, dataset_dir)
     if "direction" in table and entry.direction and not (table["direction"] == entry.direction).all():
         raise LabelFormatError(f"dataset {entry.name!r}: parser {entry.labels.parser!r} gives direction "
                                f"{table['direction'].iloc[0]!r} but the registry declares {entry.direction!r}")
     if check_count and entry.expected_rows is not None and len(table) != entry.expected_rows:
-        raise LabelFormatError(f"{dataset_dir}: dataset {entry.name!r} parsed to {len(table)} rows, the registry "
+        raise LabelFormatError(f"{source}: dataset {entry.name!r} parsed to {len(table)} rows, the registry "
                                f"expects {entry.expected_rows} (incomplete or different release?)")
+    if entry.score_range is not None and "score" in table and len(table):
+        low, high = entry.score_range
+        outside = table[(table["score"] < low) | (table["score"] > high) | table["score"].isna()]
+        if len(outside):
+            first = outside.iloc[0]
+            raise LabelFormatError(f"{source}: {len(outside)} score(s) outside the declared range [{low}, {high}] of "
+                                   f"dataset {entry.name!r}, e.g. {first['image']}: {first['score']} (different "
+                                   f"release or label file?)")
     return table
 
 
@@ -592,3 +650,15 @@ def missing_images(table: pd.DataFrame, dataset_dir: str | os.PathLike, columns:
     """Paths listed in `table` that do not exist under `dataset_dir` (empty list = all present)."""
     root = Path(dataset_dir)
     return [p for c in columns if c in table for p in table[c] if not (root / p).is_file()]
+
+
+def check_dataset(entry, dataset_dir: str | os.PathLike) -> pd.DataFrame:
+    """load_labels plus: every labelled file exists. The error names what is missing and where it was looked for."""
+    table = load_labels(entry, dataset_dir)
+    columns = [c for c in ("image", "lq", "gt") if c in table]
+    total = sum(len(table[c]) for c in columns)
+    missing = missing_images(table, dataset_dir, columns)
+    if missing:
+        raise LabelFormatError(f"{dataset_dir}: {len(missing)} of {total} labelled files are missing (looked for "
+                               f"them under {dataset_dir}), e.g. {missing[:3]}")
+    return table

@@ -39,15 +39,11 @@ def dataset_table(name: str, ready_marker: str | Path, registry_path: str | Path
     if name == "mini":
         root = ready_marker.parent / "quality"
         return _prefixed(pd.read_csv(root / "labels.csv", keep_default_na=False, na_values=[""]), root)
-    from ddr.data.labels import load_labels, missing_images
+    from ddr.data.labels import check_dataset
     from ddr.data.registry import load_registry
 
     root = Path(json.loads(ready_marker.read_text())["dir"])
-    table = load_labels(load_registry(registry_path).get(name), root)
-    missing = missing_images(table, root, [c for c in PATH_COLUMNS if c in table])
-    if missing:
-        raise FileNotFoundError(f"{root}: {len(missing)} labelled file(s) are missing, e.g. {missing[:3]}")
-    return _prefixed(table, root)
+    return _prefixed(check_dataset(load_registry(registry_path).get(name), root), root)
 
 
 def write_labels(name: str, ready_marker: str | Path, registry_path: str | Path, out: str | Path) -> None:
