@@ -6,12 +6,13 @@ import argparse
 import contextlib
 import csv
 import sys
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from ddr.atomic import atomic_path
-from ddr.io import ImageReadError, find_images, iter_image_chunks
+from ddr.atomic import atomic_path, check_output_target
+from ddr.io import DEFAULT_MAX_PIXELS, ImageReadError, check_image, find_images, iter_image_chunks
 
 
 def build_model(args: argparse.Namespace):
@@ -46,36 +47,84 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def _readable(paths: list[Path], args: argparse.Namespace, report_skip) -> list[Path]:
+    """Header check of every input before the model loads: bad files fail (or are skipped) in a second, not
+    after minutes of scoring."""
+    kept = []
+    for path in paths:
+        try:
+            check_image(path, args.max_pixels or None)
+            kept.append(path)
+        except ImageReadError as error:
+            if not args.skip_bad:
+                raise
+            report_skip(error)
+    return kept
+
+
+def _write_rows(target, header: list[str], rows: list[list]) -> None:
+    with contextlib.ExitStack() as stack:
+        handle = sys.stdout if target is None else stack.enter_context(open(stack.enter_context(atomic_path(target)),
+                                                                         "w", newline=""))
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def score(args: argparse.Namespace) -> int:
-    model = build_model(args)
-    paths = find_images(args.inputs)
-    if not paths:
-        raise ValueError("no images found in " + " ".join(map(str, args.inputs)))
+    if args.out:
+        check_output_target(args.out)
     skipped: list[ImageReadError] = []
 
     def report_skip(error: ImageReadError) -> None:
         skipped.append(error)
         print(f"ddr: skipped {error}", file=sys.stderr)
 
-    with contextlib.ExitStack() as stack:  # --out appears only once every row is written
-        handle = sys.stdout
-        if args.out:
-            handle = stack.enter_context(open(stack.enter_context(atomic_path(args.out)), "w", newline=""))
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["path", "ddr", *[f"ddr_{t}" for t in model.types]])
-        bar = stack.enter_context(tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr,
-                                       disable=args.quiet))
-        accounted = 0
-        for chunk, images in iter_image_chunks(paths, args.batch_size, args.skip_bad, report_skip):
-            if images:
-                per_type = model.quality_scores(images, batch_size=args.batch_size).cpu()
-                for path, row in zip(chunk, per_type.tolist()):
-                    writer.writerow([str(path), repr(sum(row) / len(row)), *map(repr, row)])
-            bar.update(len(chunk) + len(skipped) - accounted)  # skipped files count as done too
+    paths = find_images(args.inputs)
+    if not paths:
+        raise ValueError("no images found in " + " ".join(map(str, args.inputs)))
+    paths = _readable(paths, args, report_skip)
+    if not paths:
+        raise ValueError(f"none of the {len(skipped)} input image(s) could be read")
+    model = build_model(args)
+    header = ["path", "ddr", *[f"ddr_{t}" for t in model.types]]
+    rows: list[list] = []
+    try:
+        with tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr, disable=args.quiet) as bar:
             accounted = len(skipped)
+            chunks = iter_image_chunks(paths, args.batch_size, args.skip_bad, report_skip, args.max_pixels or None)
+            for chunk, images in chunks:
+                if images:
+                    per_type = model.quality_scores(images, batch_size=args.batch_size).cpu()
+                    rows.extend([str(path), repr(sum(row) / len(row)), *map(repr, row)]
+                                for path, row in zip(chunk, per_type.tolist()))
+                bar.update(len(chunk) + len(skipped) - accounted)  # skipped files count as done too
+                accounted = len(skipped)
+    except ImageReadError as error:
+        if rows and args.out:  # what was scored before the bad file is kept, under a name that says it is partial
+            partial = f"{args.out}.partial"
+            _write_rows(partial, header, rows)
+            error.reason += f"; the {len(rows)} score(s) before it are in {partial}"
+            error.args = (f"{error.path}: {error.reason}",)
+        raise
+    _write_rows(args.out, header, rows)  # --out appears only once every row is written
     if skipped:
         print(f"ddr: {len(skipped)} unreadable image(s) skipped", file=sys.stderr)
     return 0
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -91,7 +140,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", help="pixel domain: KIND=LEVEL list, e.g. blur=2,noise=0.05")
     p.add_argument("--no-adaptation", action="store_true", help="feature domain: add raw text directions (ablation)")
     p.add_argument("--seed", type=int, default=0, help="pixel domain: noise seed")
-    p.add_argument("--batch-size", type=int, default=32, help="images per chunk and patches per encoder call")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="images per chunk and patches per encoder call")
+    p.add_argument("--max-pixels", type=non_negative_int, default=DEFAULT_MAX_PIXELS,
+                   help="refuse (or with --skip-bad, skip) images above this many pixels; 0 = no limit")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--out", help="CSV file (default: stdout); written atomically")
     p.add_argument("--skip-bad", action="store_true", help="report unreadable images on stderr and go on")
@@ -104,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ImageReadError, ValueError, FileNotFoundError, RuntimeError) as error:
-        hint = " (use --skip-bad to skip unreadable images)" if isinstance(error, ImageReadError) else ""
+    except (ImageReadError, ValueError, OSError, RuntimeError) as error:
+        suggest = (isinstance(error, ImageReadError) and Path(error.path).exists()  # a file, not a missing input
+                   and not getattr(args, "skip_bad", False))
+        hint = " (use --skip-bad to skip unreadable images)" if suggest else ""
         print(f"ddr: error: {error}{hint}", file=sys.stderr)
         return 2
 

@@ -15,19 +15,10 @@ from torch import nn
 
 from ddr import descriptor
 from ddr.backbones import Backbone, load_backbone
+from ddr.inputs import as_image_list, as_response_batch
 from ddr.patches import encode_patches
 from ddr.preprocess import prepare
 from ddr.prompts import resolve_prompts
-
-
-def as_image_list(x: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    if isinstance(x, torch.Tensor):
-        if x.ndim == 3:
-            return [x]
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected images (B, 3, H, W) or (3, H, W), got {tuple(x.shape)}")
-        return list(x)
-    return list(x)
 
 
 class ResponseModel(nn.Module):
@@ -107,6 +98,7 @@ class DDR(ResponseModel):
 
     def response(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) in [0, 1] -> (B, T), differentiable; whole image resized (shorter side), as in training."""
+        x = as_response_batch(x, square=self.backbone.square_input)
         features = self.backbone.encode_image(prepare(x, self.backbone.norm))
         return self.scores_from_features(features)
 

@@ -14,7 +14,8 @@ import torch
 from ddr import descriptor
 from ddr.backbones import Backbone, load_backbone
 from ddr.degrade import degrade
-from ddr.model import ResponseModel, as_image_list
+from ddr.inputs import as_image_list, as_response_batch
+from ddr.model import ResponseModel
 from ddr.patches import encode_patches
 from ddr.preprocess import prepare
 
@@ -79,6 +80,7 @@ class PixelDDR(ResponseModel):
 
     def response(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) -> (B, T), differentiable where the degradation operator is."""
+        x = as_response_batch(x, square=self.backbone.square_input)
         clean = self.backbone.encode_image(prepare(x, self.backbone.norm))
         out = []
         for i, (kind, level) in enumerate(self.degradations.values()):

@@ -46,6 +46,7 @@ class Backbone(nn.Module):
     norm: Normalisation
     info: WeightsInfo
     has_text: bool = False
+    square_input: bool = False  # True when the encoder only takes square inputs (CLIP's fixed position grid)
 
     def freeze(self) -> "Backbone":
         self.eval()

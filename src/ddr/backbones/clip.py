@@ -36,6 +36,7 @@ class ClipBackbone(Backbone):
     """An open_clip CLIP model with its tokenizer."""
 
     has_text = True
+    square_input = True
 
     def __init__(self, model: torch.nn.Module, tokenizer, info: WeightsInfo):
         super().__init__()
