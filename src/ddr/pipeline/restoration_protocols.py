@@ -75,17 +75,17 @@ def pairs_from_labels(labels_csv: str | Path, options: Mapping[str, Any]) -> pd.
 
 
 def upsample_to(lq: str | Path, gt: str | Path, out: Path) -> None:
-    """Bicubic upsampling of an LR image to its HR image's size (PIL), written as PNG."""
-    from PIL import Image
+    """Bicubic upsampling of an LR image to its HR image's size (PIL, upright as ddr.io reads it), written as PNG."""
+    from PIL import Image, ImageOps
+
+    from ddr.atomic import atomic_path
 
     with Image.open(gt) as hr_image:
-        size = hr_image.size
+        size = ImageOps.exif_transpose(hr_image).size
     with Image.open(lq) as lr_image:
-        up = lr_image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    up.save(tmp, format="PNG")
-    tmp.replace(out)
+        up = ImageOps.exif_transpose(lr_image).convert("RGB").resize(size, Image.Resampling.BICUBIC)
+    with atomic_path(out) as temporary:
+        up.save(temporary, format="PNG")
 
 
 def prepare_pairs(task: str, dataset: str, out_csv: str | Path, options: Mapping[str, Any],
