@@ -6,15 +6,18 @@
 
 from snakemake.exceptions import WorkflowError
 
-from ddr.pipeline.config import ConfigError, validate_config
+from ddr.data.registry import RegistryError, load_registry
+from ddr.pipeline.config import ConfigError, check_dataset_names, validate_config
 
 
 configfile: "config/config.yaml"
 
 
+_CONFIG_SOURCE = "configuration (config/config.yaml + any --configfile/--config)"
 try:
-    validate_config(config, source="configuration (config/config.yaml + any --configfile/--config)")
-except ConfigError as error:
+    validate_config(config, source=_CONFIG_SOURCE)
+    check_dataset_names(config, set(load_registry(config["datasets_registry"]).names()), source=_CONFIG_SOURCE)
+except (ConfigError, RegistryError) as error:
     raise WorkflowError(str(error))
 
 

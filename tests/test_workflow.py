@@ -84,6 +84,13 @@ def test_snakemake_stops_on_a_bad_key(fresh_copy):
     assert "unknown key" in done.stderr + done.stdout and "colour" in done.stderr + done.stdout
 
 
+def test_snakemake_names_an_unknown_dataset(fresh_copy):
+    done = run([*SNAKEMAKE, "-n", "--config", 'biqa={"datasets": ["mini", "livee"]}'], fresh_copy, check=False)
+    said = done.stderr + done.stdout
+    assert done.returncode != 0 and "unknown dataset 'livee' at biqa/datasets" in said
+    assert "MissingInputException" not in said
+
+
 def test_dvc_round_trip(tmp_path):
     project = tmp_path / "project"
     (project / "data" / "sub").mkdir(parents=True)

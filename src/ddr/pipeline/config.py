@@ -29,3 +29,33 @@ def validate_config(config: dict[str, Any], source: str = "config", schema_path:
     else:
         message = f"bad value at {where}: {error.message}"
     raise ConfigError(f"{source}: {message}")
+
+
+def referenced_datasets(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key path, dataset name) for every dataset the config asks for: `dataset` keys, `*datasets` lists and the
+    restoration `tasks` map. Definitions keyed by dataset name (restoration protocols) are not references."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            where = f"{path}/{key}" if path else str(key)
+            if key == "dataset" and isinstance(value, str):
+                found.append((where, value))
+            elif str(key).endswith("datasets") and isinstance(value, list):
+                found.extend((where, name) for name in value)
+            elif key == "tasks" and isinstance(value, dict):
+                found.extend((f"{where}/{task}", name) for task, names in value.items() for name in names or [])
+            else:
+                walk(value, where)
+
+    walk(config, "")
+    return found
+
+
+def check_dataset_names(config: dict[str, Any], known: set[str], source: str = "config") -> None:
+    """An unknown dataset name is a ConfigError naming the key, not a MissingInputException from Snakemake."""
+    for where, name in referenced_datasets(config):
+        if name not in known:
+            raise ConfigError(f"{source}: unknown dataset {name!r} at {where}; known datasets: {', '.join(sorted(known))}")
