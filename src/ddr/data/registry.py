@@ -33,6 +33,7 @@ class RemoteFile:
     url: str | None = None
     size: int | None = None
     sha256: str | None = None
+    md5: str | None = None  # where a public source gives only an md5
     strip: str | None = None  # top folder inside the archive whose content becomes the dataset folder
     into: str = ""  # sub-folder of the dataset folder that receives the content
     extract: bool = True
@@ -67,6 +68,7 @@ class DatasetEntry:
     score_name: str | None = None
     score_range: tuple[float, float] | None = None
     splits: Mapping[str, int] | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def needs_manual_download(self) -> bool:
@@ -166,6 +168,7 @@ def _entry(name: str, raw: Mapping[str, Any]) -> DatasetEntry:
             url=f.get("url"),
             size=f.get("size"),
             sha256=f.get("sha256"),
+            md5=f.get("md5"),
             strip=f.get("strip"),
             into=f.get("into", "") or "",
             extract=f.get("extract", True),
@@ -200,6 +203,7 @@ def _entry(name: str, raw: Mapping[str, Any]) -> DatasetEntry:
         score_range=tuple(score_range) if score_range else None,
         expected_rows=raw.get("expected_rows"),
         splits=dict(raw["splits"]) if raw.get("splits") else None,
+        sources=dict(raw.get("sources") or {}),
     )
 
 
