@@ -1,59 +1,24 @@
-"""Opinion-unaware BIQA baselines behind one interface (`Metric.score_images`) and a name registry."""
+"""No-reference IQA metrics behind one interface (`Metric.score_images`) and one registry.
+
+    from ddr.baselines import list_metrics, create_metric
+    [(m.name, m.direction) for m in list_metrics()]
+    create_metric("niqe").score_images([torch.rand(3, 384, 512)])
+
+NIQE, BRISQUE and PIQE reproduce their original MATLAB releases (docs/baselines_calibration.md).
+"""
 
 from __future__ import annotations
 
-from typing import Callable
-
 from ddr.baselines.base import BaselineUnavailable, Metric
-from ddr.baselines.ilniqe import UNAVAILABLE_TABLE_TEXT, build_ilniqe
-
-
-def _niqe(**kw) -> Metric:
-    from ddr.baselines.niqe import NIQE
-
-    return NIQE(**kw)
-
-
-def _brisque(**kw) -> Metric:
-    from ddr.baselines.brisque_metric import BRISQUE
-
-    return BRISQUE(**kw)
-
-
-def _piqe(**kw) -> Metric:
-    from ddr.baselines.piqe import PIQE
-
-    return PIQE(**kw)
-
-
-def _clipiqa(**kw) -> Metric:
-    from ddr.baselines.clip_iqa import ClipIQA
-
-    return ClipIQA(**kw)
-
-
-BUILDERS: dict[str, Callable[..., Metric]] = {
-    "niqe": _niqe,
-    "brisque": _brisque,
-    "piqe": _piqe,
-    "clipiqa": _clipiqa,
-    "ilniqe": build_ilniqe,
-}
-
-
-def _canonical(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "")
+from ddr.baselines.ilniqe import UNAVAILABLE_TABLE_TEXT
+from ddr.baselines.registry import (PUBLISHED_ONLY_TEXT, MetricInfo, canonical, create_metric, list_metrics,
+                                    metric_info)
 
 
 def build_baseline(name: str, **kwargs) -> Metric:
-    """Build a baseline by name (case, '-' and '_' ignored: "NIQE", "clip-iqa", "il_niqe").
-
-    Raises KeyError for unknown names and BaselineUnavailable when the baseline cannot run here (IL-NIQE).
-    """
-    key = _canonical(name)
-    if key not in BUILDERS:
-        raise KeyError(f"unknown baseline {name!r}; known: {sorted(BUILDERS)}")
-    return BUILDERS[key](**kwargs)
+    """Alias of `create_metric` kept for existing callers (pipeline, notebooks)."""
+    return create_metric(name, **kwargs)
 
 
-__all__ = ["BUILDERS", "BaselineUnavailable", "Metric", "UNAVAILABLE_TABLE_TEXT", "build_baseline"]
+__all__ = ["BaselineUnavailable", "Metric", "MetricInfo", "PUBLISHED_ONLY_TEXT", "UNAVAILABLE_TABLE_TEXT",
+           "build_baseline", "canonical", "create_metric", "list_metrics", "metric_info"]

@@ -1,7 +1,9 @@
-"""CLIP-IQA zero-shot (Wang, Chan & Loy, AAAI 2023): quality = softmax over the image's cosine similarity to the
-antonym prompts "Good photo." / "Bad photo.", probability of "good".
+"""A VARIANT of zero-shot CLIP-IQA (Wang, Chan & Loy, AAAI 2023): quality = softmax over the image's cosine
+similarity to the antonym prompts "Good photo." / "Bad photo.", probability of "good".
 
-Why here: it is the closest opinion-unaware competitor of DDR, so it runs on the *same* CLIP backbone as DDR. Pass
+Why a variant, and named so: the authors' CLIP-IQA runs OpenAI's RN50 on the full-resolution image (no resize, no
+crop); whose weights cannot be fetched offline. This one runs on the *same* CLIP backbone as DDR (ViT-B/32 by
+default) so the comparison isolates the scoring rule; tables call it "CLIP-IQA (variant: DDR backbone)". Pass
 either an open_clip-like model (`.encode_image`, `.encode_text`) plus its tokenizer, or a bare `encode_image`
 callable plus precomputed text features of the two prompts. Preprocessing: resize the shorter side to the model's
 input size (bicubic, antialiased), centre crop to a square (ViT position embeddings are fixed-size), CLIP mean/std
@@ -40,7 +42,7 @@ def preprocess(image: torch.Tensor, size: int, mean: Sequence[float], std: Seque
 class ClipIQA(Metric):
     """Zero-shot CLIP-IQA with antonym prompts. Higher = better."""
 
-    name = "CLIP-IQA"
+    name = "CLIP-IQA (variant: DDR backbone)"
     direction = "higher_better"
 
     def __init__(
@@ -141,3 +143,21 @@ def _load_open_clip(model_name: str, pretrained: str | None):
             f"CLIP-IQA: cannot load open_clip model {model_name!r} with pretrained={pretrained!r}: {exc}"
         ) from exc
     return model, open_clip.get_tokenizer(model_name)
+
+
+def build_clipiqa(backbone: str = "clip:ViT-B-32:openai", device: str | torch.device = "cpu", **kwargs) -> ClipIQA:
+    """The variant on a DDR backbone spec (`ddr.backbones.load_backbone`); STAND-IN weights are named in
+    `parameters`."""
+    from ddr.backbones import load_backbone
+
+    try:
+        loaded = load_backbone(backbone)
+    except Exception as exc:
+        raise BaselineUnavailable(f"CLIP-IQA variant: cannot load backbone {backbone!r}: {exc}") from exc
+    info = loaded.info
+    model = loaded.model.to(device)
+    metric = ClipIQA(model, loaded.tokenizer, device=device, **kwargs)
+    weights = "STAND-IN weights" if info.stand_in else f"weights {info.weights}"
+    metric.parameters = f"zero-shot on the DDR backbone {info.spec}, {weights}; {metric.parameters}"
+    metric.backbone_info = info.as_dict()
+    return metric

@@ -1,69 +1,87 @@
-"""Natural-scene-statistics building blocks shared by NIQE and PIQE: MSCN coefficients and AGGD moment fits."""
+"""Natural-scene-statistics building blocks of NIQE, BRISQUE, PIQE and IL-NIQE, as the original MATLAB releases
+compute them: MSCN coefficients and the moment-matching (A)GGD fits (`estimateggdparam`, `estimateaggdparam`).
+
+Release details kept on purpose: the shape grid is 0.2:0.001:10 (9801 values, first minimum wins); the left and
+right deviations average over the strictly negative and strictly positive samples (zeros count in neither, but
+they do count in the mean-absolute and mean-square terms).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.ndimage
 import scipy.special
 
-# alpha grid for moment matching (shape parameter of the (A)GGD), as in the NSS literature: 0.2 .. 10 step 0.001
-_ALPHA_GRID = np.arange(0.2, 10.0, 0.001)
-_RHO_GRID = scipy.special.gamma(2.0 / _ALPHA_GRID) ** 2 / (
-    scipy.special.gamma(1.0 / _ALPHA_GRID) * scipy.special.gamma(3.0 / _ALPHA_GRID)
-)
+from ddr.baselines.matlab import filter_same, gaussian_window
+
+ALPHA_GRID = 0.2 + 0.001 * np.arange(9801)  # MATLAB's 0.2:0.001:10
+_G1, _G2, _G3 = (scipy.special.gamma(k / ALPHA_GRID) for k in (1.0, 2.0, 3.0))
+_AGGD_RHO = _G2**2 / (_G1 * _G3)  # r(alpha) of estimateaggdparam
+_GGD_RHO = _G1 * _G3 / _G2**2  # its reciprocal, as estimateggdparam tabulates it
 
 
-def gaussian_window(radius: int = 3, sigma: float = 7.0 / 6.0) -> np.ndarray:
-    """Normalised 1-D Gaussian of length 2*radius+1 (7 taps, sigma 7/6 in NIQE/BRISQUE/PIQE)."""
-    t = np.arange(-radius, radius + 1, dtype=np.float64)
-    w = np.exp(-0.5 * t**2 / sigma**2)
-    return w / w.sum()
+def mscn(image: np.ndarray, c: float = 1.0, padding: str = "replicate", size: int = 7, sigma: float = 7.0 / 6.0):
+    """Mean-subtracted contrast-normalised coefficients (image - mu) / (sigma_local + c), and sigma_local.
 
-
-def mscn(image: np.ndarray, c: float = 1.0, mode: str = "constant", radius: int = 3, sigma: float = 7.0 / 6.0):
-    """Mean-subtracted contrast-normalised coefficients (image - mu) / (sigma_local + c).
-
-    `mode` is the scipy.ndimage border mode ("constant" = zero padding, "nearest" = replicate).
-    Returns (mscn, local_sigma).
+    padding: "replicate" (NIQE's and PIQE's imfilter) or "zeros" (BRISQUE's filter2), see `matlab.filter_same`.
     """
-    w = gaussian_window(radius, sigma)
+    w = gaussian_window(size, sigma)
     img = np.asarray(image, dtype=np.float64)
-
-    def blur(a):
-        return scipy.ndimage.correlate1d(scipy.ndimage.correlate1d(a, w, axis=0, mode=mode), w, axis=1, mode=mode)
-
-    mu = blur(img)
-    sd = np.sqrt(np.abs(blur(img * img) - mu * mu))
+    mu = filter_same(img, w, padding)
+    sd = np.sqrt(np.abs(filter_same(img * img, w, padding) - mu * mu))
     return (img - mu) / (sd + c), sd
 
 
-def aggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Moment-matching fit of an asymmetric generalised Gaussian along the last axis.
+def _first_argmin(values: np.ndarray) -> np.ndarray:
+    return np.argmin(values, axis=-1)
 
-    `samples` has shape (..., n). Returns (alpha, mean, beta_left, beta_right) each of shape (...,).
-    The shape alpha is found by table look-up of the generalised-Gaussian ratio function, corrected for asymmetry.
-    Flat inputs (no variation) give alpha = 0.2 (grid minimum) and zero scales rather than NaN.
+
+def ggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`estimateggdparam` along the last axis: (alpha, sigma) with sigma = sqrt(mean(x^2))."""
+    x = np.asarray(samples, dtype=np.float64)
+    sigma_sq = (x * x).mean(axis=-1)
+    e = np.abs(x).mean(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = sigma_sq / e**2
+    rho = np.where(np.isfinite(rho), rho, np.inf)
+    alpha = ALPHA_GRID[_first_argmin(np.abs(rho[..., None] - _GGD_RHO))]
+    return alpha, np.sqrt(sigma_sq)
+
+
+def aggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`estimateaggdparam` along the last axis: (alpha, left_std, right_std), the raw one-sided deviations.
+
+    Flat inputs (no negative or no positive sample) give NaN deviations, as in MATLAB; callers drop such rows
+    the way the releases do (nanmean / nancov) or let NaN propagate.
     """
     x = np.asarray(samples, dtype=np.float64)
     sq = x * x
-    left = x < 0
-    n_left = left.sum(axis=-1)
-    n_right = x.shape[-1] - n_left
+    neg, pos = x < 0, x > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        left_sd = np.sqrt(np.where(n_left > 0, (sq * left).sum(axis=-1) / np.maximum(n_left, 1), 0.0))
-        right_sd = np.sqrt(np.where(n_right > 0, (sq * ~left).sum(axis=-1) / np.maximum(n_right, 1), 0.0))
-        gamma_hat = np.where(right_sd > 0, left_sd / right_sd, np.inf)
-        mean_sq = sq.mean(axis=-1)
-        r_hat = np.where(mean_sq > 0, np.abs(x).mean(axis=-1) ** 2 / mean_sq, np.inf)
+        left = np.sqrt((sq * neg).sum(axis=-1) / neg.sum(axis=-1))
+        right = np.sqrt((sq * pos).sum(axis=-1) / pos.sum(axis=-1))
+        gamma_hat = left / right
+        r_hat = np.abs(x).mean(axis=-1) ** 2 / sq.mean(axis=-1)
         r_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
-    r_norm = np.where(np.isfinite(r_norm), r_norm, 0.0)
-    idx = np.argmin((r_norm[..., None] - _RHO_GRID) ** 2, axis=-1)
-    alpha = _ALPHA_GRID[idx]
-    g1 = scipy.special.gamma(1.0 / alpha)
-    g2 = scipy.special.gamma(2.0 / alpha)
-    g3 = scipy.special.gamma(3.0 / alpha)
-    ratio = np.sqrt(g1 / g3)
-    beta_l = ratio * left_sd
-    beta_r = ratio * right_sd
-    mean = (beta_r - beta_l) * g2 / g1
-    return alpha, mean, beta_l, beta_r
+    diff = (_AGGD_RHO - r_norm[..., None]) ** 2
+    alpha = ALPHA_GRID[_first_argmin(np.where(np.isnan(diff), np.inf, diff))]
+    return alpha, left, right
+
+
+def aggd_scale(alpha: np.ndarray) -> np.ndarray:
+    """sqrt(Gamma(1/alpha) / Gamma(3/alpha)): turns a one-sided deviation into the AGGD scale beta."""
+    return np.sqrt(scipy.special.gamma(1.0 / alpha) / scipy.special.gamma(3.0 / alpha))
+
+
+def aggd_mean(alpha: np.ndarray, beta_l: np.ndarray, beta_r: np.ndarray) -> np.ndarray:
+    """Mean of an AGGD with scales beta_l, beta_r: (beta_r - beta_l) Gamma(2/alpha) / Gamma(1/alpha)."""
+    return (beta_r - beta_l) * scipy.special.gamma(2.0 / alpha) / scipy.special.gamma(1.0 / alpha)
+
+
+# neighbour products of the releases, as circshift(structdis, shift) offsets (rows, cols)
+NIQE_SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
+BRISQUE_SHIFTS = ((0, 1), (1, 0), (1, 1), (-1, 1))
+
+
+def shifted_products(mscn_blocks: np.ndarray, shifts) -> list[np.ndarray]:
+    """structdis .* circshift(structdis, shift) for each shift, over the last two axes (per block)."""
+    return [mscn_blocks * np.roll(mscn_blocks, shift, axis=(-2, -1)) for shift in shifts]

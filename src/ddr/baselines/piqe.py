@@ -1,16 +1,17 @@
 """PIQE (Venkatanath et al., NCC 2015): block-wise perception-based quality evaluator, no learned parameters.
 
-Our own vectorised implementation of the published algorithm:
-- grey on 0-255 (rounded, as for 8-bit input), padded by edge replication to a multiple of 16;
-- MSCN coefficients (7-tap Gaussian, sigma 7/6, C = 1, replicate borders);
+Our own vectorised implementation of MATLAB's `piqe` (Image Processing Toolbox), the code the paper's numbers come from:
+- grey = `rgb2gray(uint8(img))`, then round(255 * grey / max(grey)) (MATLAB rescales to the image maximum);
+  padded at the bottom/right by mirror reflection (`padarray(..., 'symmetric', 'post')`) to a multiple of 16;
+- MSCN coefficients (7x7 Gaussian, sigma 7/6, C = 1, replicate borders);
 - 16x16 non-overlapping blocks; a block is spatially active if the variance of its MSCN coefficients > 0.1;
 - noticeable-artifact criterion: some 6-pixel segment (11 per edge, sliding) on one of the four block edges has a
   standard deviation < 0.1 (a flat run on the boundary of an otherwise active block: blocking/blur);
-- noise criterion: with sigma the block std and r = std(centre) / std(surround) (centre = the two middle columns,
-  surround = the other 14), beta = |sigma - r| / max(sigma, r); noisy if sigma > 2 * beta;
+- noise criterion: with sigma the block std and r = std(centre) / std(surround), beta = |sigma - r| / max(sigma, r);
+  noisy if sigma > 2 * beta. Centre = columns 8 and 9 (1-based); surround = the block without columns 8 and 10:
+  MATLAB deletes column 8 and then "column 9" of what is left (an index shift the paper's text does not have);
+  we follow MATLAB, since the published PIQE numbers come from it;
 - score = 100 * (sum_active [artifact * (1 - var) + noise * var] + 1) / (n_active + 1). Lower = better.
-MATLAB's piqe drops columns 8 and 10 for the surround (an index shift after deleting column 8); we follow the
-paper's description (the two centre columns), which changes scores marginally.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ddr.baselines.base import Metric
+from ddr.baselines.matlab import rgb2gray_uint8, round_half_away
 from ddr.baselines.nss import mscn
 
 BLOCK = 16
 ACTIVITY_THRESHOLD = 0.1
 IMPAIRED_THRESHOLD = 0.1
 SEGMENT = 6
-_RGB2GRAY = np.array([0.2989, 0.5870, 0.1140])  # MATLAB rgb2gray weights
 
 
 def _blocks(img: np.ndarray) -> np.ndarray:
@@ -40,9 +41,10 @@ def _impaired(blocks: np.ndarray) -> np.ndarray:
 
 
 def _noisy(blocks: np.ndarray, var: np.ndarray) -> np.ndarray:
-    mid = BLOCK // 2
+    mid = BLOCK // 2  # 0-based columns 7 and 8 are the centre; MATLAB's surround drops 7 and 9
     centre = blocks[:, :, mid - 1 : mid + 1].reshape(len(blocks), -1)
-    surround = np.concatenate([blocks[:, :, : mid - 1], blocks[:, :, mid + 1 :]], axis=2).reshape(len(blocks), -1)
+    keep = np.setdiff1d(np.arange(BLOCK), [mid - 1, mid + 1])
+    surround = blocks[:, :, keep].reshape(len(blocks), -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = centre.std(axis=1, ddof=1) / surround.std(axis=1, ddof=1)
         ratio = np.where(np.isfinite(ratio), ratio, 0.0)
@@ -53,10 +55,13 @@ def _noisy(blocks: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 def piqe_score(rgb: np.ndarray) -> float:
     """PIQE of a float HxWx3 image in [0,1]."""
-    g = np.round(255.0 * (rgb @ _RGB2GRAY))
+    grey = rgb2gray_uint8(rgb)
+    if grey.max() == 0:  # an all-black image: nothing is active (MATLAB would divide by zero)
+        return 100.0
+    g = round_half_away(255.0 * grey / grey.max())
     h, w = g.shape
-    g = np.pad(g, ((0, (-h) % BLOCK), (0, (-w) % BLOCK)), mode="edge")
-    blocks = _blocks(mscn(g, c=1.0, mode="nearest")[0])
+    g = np.pad(g, ((0, (-h) % BLOCK), (0, (-w) % BLOCK)), mode="symmetric")
+    blocks = _blocks(mscn(g, c=1.0, padding="replicate")[0])
     var = blocks.reshape(len(blocks), -1).var(axis=1, ddof=1)
     active = var > ACTIVITY_THRESHOLD
     if not active.any():  # a flat image: the formula gives 100 * (0 + 1) / (0 + 1), the worst score
@@ -71,7 +76,8 @@ class PIQE(Metric):
 
     name = "PIQE"
     direction = "lower_better"
-    parameters = "none (PIQE has no learned parameters; thresholds 0.1/0.1, 16x16 blocks, 6-pixel segments)"
+    parameters = ("none (PIQE has no learned parameters); MATLAB piqe algorithm: thresholds 0.1/0.1, 16x16 blocks, "
+                  "6-pixel segments, MATLAB surround columns")
 
     def _score_one(self, rgb: np.ndarray) -> float:
         return piqe_score(rgb)

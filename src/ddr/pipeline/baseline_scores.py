@@ -1,4 +1,4 @@
-"""Per-image scores of the opinion-unaware baselines (NIQE, PIQE, BRISQUE, CLIP-IQA, IL-NIQE), cached per shard.
+"""Per-image scores of the BIQA baselines (NIQE, PIQE, BRISQUE, CLIP-IQA variant, IL-NIQE), cached per shard.
 
 Why shards: the baselines run on every image of every BIQA set; sharded like the feature cache (image i goes to
 shard i mod n), their jobs run in parallel and a killed run resumes from the shards already written. A baseline that
@@ -18,15 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ddr.atomic import write_csv, write_json
-from ddr.baselines import UNAVAILABLE_TABLE_TEXT, BaselineUnavailable, Metric, build_baseline
+from ddr.baselines import UNAVAILABLE_TABLE_TEXT, BaselineUnavailable, Metric, create_metric, metric_info
 from ddr.io import load_image
 from ddr.pipeline.features import shard_of
 from ddr.provenance import provenance
 
 LOG = logging.getLogger(__name__)
-
-DISPLAY_NAMES = {"niqe": "NIQE", "piqe": "PIQE", "brisque": "BRISQUE", "clipiqa": "CLIP-IQA", "ilniqe": "IL-NIQE"}
-
 
 def sidecar(path: str | Path) -> Path:
     return Path(f"{path}.provenance.json")
@@ -40,7 +37,7 @@ def build_metric(name: str, weights_json: str | Path | None = None, device: str 
                  batch_size: int = 16) -> Metric:
     """The baseline `name`; CLIP-IQA is built on the CLIP backbone of the weights record DDR uses."""
     if name != "clipiqa":
-        return build_baseline(name)
+        return create_metric(name)
     if weights_json is None:
         raise ValueError("CLIP-IQA needs the CLIP weights record (the same one as DDR)")
     from ddr.baselines.clip_iqa import ClipIQA
@@ -78,15 +75,17 @@ def score_shard(name: str, labels_csv: str | Path, shard: int, n_shards: int, ou
                 weights_json: str | Path | None = None, device: str = "cpu", batch_size: int = 16) -> None:
     """Write out (image, score) for one shard and out.provenance.json (metric, direction, parameters, availability)."""
     paths = shard_of(pd.read_csv(labels_csv), shard, n_shards)["image"].tolist()
-    record: dict[str, Any] = {"baseline": name, "name": DISPLAY_NAMES.get(name, name), "shard": shard,
-                              "n_shards": n_shards, "labels": str(labels_csv), "stand_in": False}
+    info = metric_info(name)
+    record: dict[str, Any] = {"baseline": name, "name": info.display_name, "shard": shard, "n_shards": n_shards,
+                              "labels": str(labels_csv), "stand_in": False, "opinion_aware": info.opinion_aware,
+                              "paper_column": info.paper_column}
     try:
         metric = build_metric(name, weights_json, device, batch_size)
     except BaselineUnavailable as error:
         LOG.warning("%s unavailable: %s", name, error)
         scores = np.full(len(paths), np.nan)
         record.update(available=False, reason=str(error), table_text=UNAVAILABLE_TABLE_TEXT,
-                      direction="lower_better" if name == "ilniqe" else "higher_better", parameters="")
+                      direction=info.direction, parameters="")
     else:
         scores = score_paths(metric, paths, batch_size)
         record.update(available=True, reason="", direction=metric.direction, parameters=metric.parameters)

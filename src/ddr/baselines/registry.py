@@ -1,0 +1,110 @@
+"""Every metric Table 3 names (and DDR's CLIP-IQA variant), with direction, opinion-awareness and paper column.
+
+Why one table: the CLI (`ddr list`, `ddr score --metric`), the pipeline and Table 3's paper-vs-ours all need the
+same facts about a metric; metrics the paper reports but that cannot be rerun offline are listed too, with the
+reason, so a table can show the published value "published value, not rerun" instead of dropping the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from ddr.baselines.base import BaselineUnavailable, Metric
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str  # registry key (what --metric and the config use)
+    display_name: str
+    direction: str  # "lower_better" or "higher_better"
+    opinion_aware: bool  # trained on human opinion scores (BRISQUE: LIVE IQA)
+    paper_column: str | None  # its column in the paper's Table 3 (config/paper_numbers/table3_biqa_srcc.csv)
+    runnable: bool  # False: the paper's number is shown, marked "published value, not rerun"
+    note: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_NOT_OFFLINE = "no public definition with its trained parameters is obtainable offline"
+METRICS: tuple[MetricInfo, ...] = (
+    MetricInfo("ddr", "DDR", "higher_better", False, "DDR", True, "this project's feature-domain DDR (ddr.DDR)"),
+    MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
+               "LIVE release algorithm and pristine model (data/niqe_pris_params.npz)"),
+    MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True, "MATLAB piqe algorithm; no learned parameters"),
+    MetricInfo("brisque", "BRISQUE", "lower_better", True, None, True,
+               "LIVE release SVR trained on LIVE IQA: opinion-aware, its LIVE row is train-on-test"),
+    MetricInfo("ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", False,
+               "not ported yet: its feature extractor (MSCN, gradient, log-Gabor and colour statistics, PCA over "
+               "84px patches of the image resized to 504px) and its pristine template (templateModel.mat, no offline "
+               "source) are both needed; see docs/baselines.md"),
+    MetricInfo("clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
+               "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
+               "CLIP-IQA uses RN50 at full resolution, hence the name"),
+    MetricInfo("qac", "QAC", "higher_better", False, "QAC", False,
+               f"quality-aware clustering codebook learned by its authors; {_NOT_OFFLINE}"),
+    MetricInfo("lpsi", "LPSI", "higher_better", False, "LPSI", False,
+               f"local pattern statistics index with author-tuned thresholds; {_NOT_OFFLINE}"),
+    MetricInfo("dipiq", "dipIQ", "higher_better", False, "dipIQ", False,
+               f"RankNet trained on quality-discriminable image pairs; {_NOT_OFFLINE}"),
+    MetricInfo("snpniqe", "SNP-NIQE", "lower_better", False, "SNP-NIQE", False,
+               f"structure/naturalness/perception NIQE with the authors' pristine models; {_NOT_OFFLINE}"),
+    MetricInfo("npqi", "NPQI", "lower_better", False, "NPQI", False,
+               f"natural-pristine quality index with the authors' pristine models; {_NOT_OFFLINE}"),
+    MetricInfo("contentsep", "ContentSep", "higher_better", False, "ContentSep", False,
+               f"content-separation network weights; {_NOT_OFFLINE}"),
+)
+PUBLISHED_ONLY_TEXT = "published value, not rerun"
+
+
+def canonical(name: str) -> str:
+    """Registry key of a user-typed name: case, '-' and '_' ignored ("IL-NIQE", "clip_iqa", "SNP-NIQE")."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def list_metrics(runnable_only: bool = False) -> list[MetricInfo]:
+    """Each metric's facts (name, display name, direction, opinion-aware, paper column, runnable, note)."""
+    return [m for m in METRICS if m.runnable or not runnable_only]
+
+
+def metric_info(name: str) -> MetricInfo:
+    key = canonical(name)
+    for info in METRICS:
+        if info.name == key:
+            return info
+    raise KeyError(f"unknown metric {name!r}; known: {', '.join(m.name for m in METRICS)}")
+
+
+def _builder(key: str) -> Callable[..., Metric]:
+    if key == "niqe":
+        from ddr.baselines.niqe import NIQE as builder
+    elif key == "piqe":
+        from ddr.baselines.piqe import PIQE as builder
+    elif key == "brisque":
+        from ddr.baselines.brisque import BRISQUE as builder
+    elif key == "ilniqe":
+        from ddr.baselines.ilniqe import build_ilniqe as builder
+    elif key == "clipiqa":
+        from ddr.baselines.clip_iqa import build_clipiqa as builder
+    elif key == "ddr":
+        from ddr.baselines.ddr_metric import DDRMetric as builder
+    else:
+        raise AssertionError(key)
+    return builder
+
+
+def create_metric(name: str, device: str = "cpu", **kwargs) -> Metric:
+    """A metric object whose `score_images(list of (3,H,W) [0,1] tensors or arrays)` returns one float per image.
+
+    `device` matters for the network metrics (ddr, clipiqa); kwargs go to the metric (e.g. `backbone=` spec for
+    ddr/clipiqa, `model_file=` for niqe, `template=` for ilniqe). Raises KeyError for unknown names and
+    BaselineUnavailable (with the reason) for the paper's metrics that cannot be rerun offline.
+    """
+    info = metric_info(name)
+    if not info.runnable:
+        raise BaselineUnavailable(f"{info.display_name}: {info.note}; Table 3 shows the paper's number marked "
+                                  f"'{PUBLISHED_ONLY_TEXT}'")
+    if info.name in ("ddr", "clipiqa"):
+        kwargs["device"] = device
+    return _builder(info.name)(**kwargs)
