@@ -187,12 +187,15 @@ def _float(path: Path, number: int, text: str) -> float:
 
 
 def parse_live(root: str | os.PathLike, dmos_file: str = "dmos.mat", refnames_file: str = "refnames_all.mat",
-               include_references: bool = False) -> pd.DataFrame:
+               include_references: bool = False, folder_counts: dict[str, int] | None = None) -> pd.DataFrame:
     """LIVE R2: dmos.mat (`dmos`, `orgs`) or dmos_realigned.mat (`dmos_new`, `orgs`) + refnames_all.mat.
 
     982 rows in folder order jp2k/jpeg/wn/gblur/fastfading; rows with orgs=1 are reference copies: dropped unless
-    `include_references`, then flagged split="reference". DMOS: lower is better.
+    `include_references`, then flagged split="reference". DMOS: lower is better. `folder_counts` replaces the
+    release's images per folder (same folder order), for copies with other counts such as the release replica.
     """
+    folders = tuple((f, int((folder_counts or dict(LIVE_FOLDERS))[f])) for f, _ in LIVE_FOLDERS)
+    n_rows = sum(n for _, n in folders)
     root = Path(root)
     dmos_path, ref_path = root / dmos_file, root / refnames_file
     mat = _loadmat(dmos_path)
@@ -204,10 +207,10 @@ def parse_live(root: str | os.PathLike, dmos_file: str = "dmos.mat", refnames_fi
     except ValueError as exc:
         raise LabelFormatError(f"{ref_path}: refnames_all is not a cell array of names ({exc})") from exc
     for what, values, path in (("dmos", dmos, dmos_path), ("orgs", orgs, dmos_path), ("refnames_all", refs, ref_path)):
-        if len(values) != LIVE_ROWS:
-            raise LabelFormatError(f"{path}: {what} has {len(values)} entries, LIVE R2 has {LIVE_ROWS}")
+        if len(values) != n_rows:
+            raise LabelFormatError(f"{path}: {what} has {len(values)} entries, LIVE R2 has {n_rows}")
     images, types = [], []
-    for folder, count in LIVE_FOLDERS:
+    for folder, count in folders:
         images += [f"{folder}/img{i}.bmp" for i in range(1, count + 1)]
         types += [folder] * count
     table = score_table({

@@ -232,3 +232,49 @@ def load_registry(path: str | os.PathLike | None = None, schema: str | os.PathLi
 def get_dataset(name: str, path: str | os.PathLike | None = None) -> DatasetEntry:
     """Look up one dataset by registry name (e.g. 'koniq10k')."""
     return load_registry(path).get(name)
+
+
+def describe(registry: Registry | None = None, data_root: str = "data/raw") -> list[dict[str, Any]]:
+    """One plain dict per dataset, for `ddr datasets [--json]`: what a user needs before a run.
+
+    `images` is the evaluation protocol's size (pairs for restoration sets; None where not confirmed);
+    `place_at` says where a registration/manual archive must be put (relative to the repository, for the
+    pipeline's data root `data_root`).
+    """
+    registry = registry or load_registry()
+    rows = []
+    for entry in registry:
+        if entry.access == "builtin":
+            continue
+        rows.append({
+            "name": entry.name,
+            "title": entry.title,
+            "task": entry.task,
+            "images": entry.expected_rows,
+            "splits": dict(entry.splits) if entry.splits else None,
+            "direction": entry.direction,
+            "score_range": list(entry.score_range) if entry.score_range else None,
+            "archives": [spec.filename for spec in entry.files],
+            "urls": [spec.url for spec in entry.files],
+            "access": entry.access,
+            "licence": entry.licence,
+            "homepage": entry.homepage,
+            "request_url": entry.request_url,
+            "place_at": ([f"{data_root}/downloads/{entry.name}/{spec.filename}" for spec in entry.files]
+                         if entry.needs_manual_download else []),
+        })
+    return rows
+
+
+def format_description(rows: list[dict[str, Any]]) -> str:
+    """The describe() rows as an aligned text table plus, per hand-placed set, where its archive goes."""
+    header = ("name", "images", "direction", "access", "archives", "licence")
+    table = [header] + [(r["name"], "?" if r["images"] is None else str(r["images"]), r["direction"] or "-",
+                         r["access"], ", ".join(r["archives"]), r["licence"][:60]) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
+    for row in rows:
+        if row["place_at"]:
+            lines.append(f"{row['name']}: request/download at {row['request_url']}, place at "
+                         + ", ".join(row["place_at"]))
+    return "\n".join(lines)
