@@ -39,8 +39,8 @@ class TinyDDR(torch.nn.Module):
 
 FEATURE_OPTS = {
     "lpips": {},
-    "contextual": {"layers": ["relu2_2", "relu3_4"], "max_points": 64},
-    "pdl": {"layers": ["relu1_2", "relu2_2"], "num_projections": 16},
+    "contextual": {"layers": ["relu2_2", "relu3_4"], "max_side": 8},
+    "pdl": {"layers": ["relu1_2", "relu2_2"]},
     "fdl": {"layers": ["relu1_2", "relu2_2"], "num_projections": 8, "patch_size": 3},
 }
 
@@ -114,19 +114,10 @@ def test_registry_errors():
 
 
 def test_contextual_prefers_the_same_content_to_other_content():
-    loss = build_loss({"contextual": {"layers": ["relu2_2"], "max_points": 64}}, feature_weights="random")
+    loss = build_loss({"contextual": {"layers": ["relu2_2"], "max_side": 8}}, feature_weights="random")
     a, b = images(5), images(6)
     shifted = torch.roll(a, shifts=3, dims=-1)  # same content, misaligned
     assert float(loss(shifted, a)) < float(loss(b, a))
-
-
-def test_pdl_random_projections_are_seeded():
-    a, b = images(7), images(8)
-    l0 = build_loss({"pdl": {"layers": ["relu1_2"], "seed": 0}}, feature_weights="random")
-    l0b = build_loss({"pdl": {"layers": ["relu1_2"], "seed": 0}}, feature_weights="random")
-    l1 = build_loss({"pdl": {"layers": ["relu1_2"], "seed": 1}}, feature_weights="random")
-    assert float(l0(a, b)) == float(l0b(a, b))
-    assert float(l0(a, b)) != float(l1(a, b))
 
 
 def test_lpips_uses_the_packaged_linear_weights_when_installed():

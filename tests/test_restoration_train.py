@@ -169,3 +169,50 @@ def test_train_cli_runs_a_yaml_config(deblur_set, tmp_path, capsys):
     assert [i for i, _ in list_checkpoints(tmp_path / "cli" / "checkpoints")] == [1, 2]
     assert train_main(["--config", str(tmp_path / "absent.yaml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_progressive_patches_and_the_held_then_cosine_lr(deblur_set, tmp_path):
+    from ddr.restoration.train import lr_schedule, progressive_batch, progressive_stages
+
+    stages = progressive_stages({"progressive": [{"iterations": 2, "crop_size": 16, "batch_size": 3},
+                                                 {"iterations": 2, "crop_size": 24, "batch_size": 1}]}, 4)
+    assert stages == [(2, 16, 3), (4, 24, 1)]
+    with pytest.raises(ValueError, match="sum to 4"):
+        progressive_stages({"progressive": [{"iterations": 4, "crop_size": 16, "batch_size": 1}]}, 5)
+    inp = torch.rand(3, 3, 24, 24)
+    a, b = progressive_batch(inp, inp + 1, 1, stages, seed=0)
+    assert a.shape == (3, 3, 16, 16) and torch.equal(b, a + 1)
+    assert torch.equal(progressive_batch(inp, inp, 1, stages, 0)[0], a)  # a pure function of (seed, iteration)
+    assert progressive_batch(inp, inp, 3, stages, 0)[0].shape == (1, 3, 24, 24)
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=3e-4)
+    sched = lr_schedule(opt, {"lr": 3e-4, "eta_min": 1e-6, "constant_iterations": 4}, 12)
+    lrs = []
+    for _ in range(12):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[:5] == [3e-4] * 5 and lrs[8] == pytest.approx(1e-6 + (3e-4 - 1e-6) / 2)
+    assert opt.param_groups[0]["lr"] == pytest.approx(1e-6)
+
+    cfg = config(deblur_set, tmp_path / "prog", iterations=4, checkpoint_every=2,
+                 data={"pairs": str(deblur_set), "columns": {"input": "blur", "target": "sharp"},
+                       "progressive": [{"iterations": 2, "crop_size": 16, "batch_size": 2},
+                                       {"iterations": 2, "crop_size": 24, "batch_size": 1}]},
+                 optim={"constant_iterations": 2})
+    assert train(cfg)["iterations"] == 4
+
+
+def test_resume_refuses_other_fixed_loss_projections(deblur_set, tmp_path):
+    cfg = config(deblur_set, tmp_path / "fdl", iterations=2, checkpoint_every=1, eval_every=0,
+                 loss={"psnr": 1.0, "fdl": {"weight": 0.1, "layers": ["relu1_2"], "num_projections": 4}},
+                 feature_weights="random")
+    train(cfg)
+    (_, last), = list_checkpoints(tmp_path / "fdl" / "checkpoints")[-1:]
+    state = torch.load(last, weights_only=False)
+    assert len(state["loss_fingerprint"]) == 64
+    assert json.loads((tmp_path / "fdl" / "provenance.json").read_text())["loss_fingerprint"] == state["loss_fingerprint"]
+    state["loss_fingerprint"] = "0" * 64
+    torch.save(state, last)
+    with pytest.raises(ValueError, match="other fixed loss projections"):
+        train({**cfg, "iterations": 2})

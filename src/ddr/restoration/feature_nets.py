@@ -108,6 +108,14 @@ class FeatureNet(nn.Module):
             raise ValueError(f"{self.backbone} has no layer {layer!r}; layers: {self.layer_names}")
         return self.layer_names.index(layer)
 
+    def channels(self, layers: Sequence[str]) -> list[int]:
+        """Channel count at each named layer (that of the last convolution at or before it), without a forward."""
+        out = []
+        for name in layers:
+            convs = [m for m in self.features[: self.index_of(name) + 1] if isinstance(m, nn.Conv2d)]
+            out.append(convs[-1].out_channels if convs else 3)
+        return out
+
     def forward(self, x: torch.Tensor, layers: Sequence[str]) -> list[torch.Tensor]:
         wanted = {self.index_of(name): k for k, name in enumerate(layers)}
         out: list[torch.Tensor | None] = [None] * len(layers)

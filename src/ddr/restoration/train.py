@@ -1,13 +1,15 @@
 """Train a restoration network on paired crops: `train(cfg)` or `python -m ddr.restoration.train --config F.yaml`.
 
-AdamW + cosine annealing (per iteration), seeded random crops and flips, mixed precision on CUDA only,
+AdamW + cosine annealing (per iteration; optionally held constant first, as Restormer), seeded random crops
+and flips, optional progressive patches (Restormer), mixed precision on CUDA only for the network (the loss
+terms are always computed in fp32),
 atomic checkpoints every `checkpoint_every` iterations with model / optimiser / scheduler / scaler / RNG
 states, automatic resume from the newest checkpoint in `out_dir/checkpoints` (a resumed run logs exactly the
 losses an uninterrupted run logs), a tqdm bar on stderr and `out_dir/log.csv` rewritten atomically at each
 log step (columns: iter, loss, loss_<term>..., lr, val_psnr, val_ssim).
 
 The defaults are NAFNet's GoPro recipe (AdamW lr 1e-3, betas (0.9, 0.9), cosine to 1e-7) at toy sizes;
-configs set the paper-scale values. See DEFAULTS for every key.
+configs set the paper-scale values (config/paper.yaml: the networks' official recipes). See DEFAULTS.
 """
 from __future__ import annotations
 
@@ -50,8 +52,13 @@ DEFAULTS: dict[str, Any] = {
         "num_workers": 0,
         "cache_images": "auto",      # keep decoded images in memory: true | false | "auto" (<= 500 pairs)
         "max_val_images": None,
+        "progressive": None,         # Restormer's progressive patches: [{iterations, crop_size, batch_size}, ...]
+                                     # in order, iterations summing to `iterations`; crops of the largest size and
+                                     # batches of the largest batch are loaded, each stage takes a random sub-crop
+                                     # and a random subset (Restormer's basicsr/train.py); crop_size/batch_size unused
     },
-    "optim": {"lr": 1e-3, "weight_decay": 0.0, "betas": [0.9, 0.9], "eta_min": 1e-7, "grad_clip": None},
+    "optim": {"lr": 1e-3, "weight_decay": 0.0, "betas": [0.9, 0.9], "eta_min": 1e-7, "grad_clip": None,
+              "constant_iterations": 0},  # lr held at `lr` this long, then cosine to eta_min (Restormer: 92k)
     "iterations": 100,
     "out_dir": "runs/restoration",
     "checkpoint_every": 50,
@@ -127,6 +134,63 @@ def _package_provenance(**extra) -> dict:
         return {**extra, "provenance_error": f"{type(exc).__name__}: {exc}"}
 
 
+def progressive_stages(data_cfg: Mapping[str, Any], iterations: int) -> list[tuple[int, int, int]] | None:
+    """[(last iteration, crop, batch)] of the progressive schedule, or None; checked against `iterations`."""
+    stages = data_cfg.get("progressive")
+    if not stages:
+        return None
+    out, end = [], 0
+    for k, st in enumerate(stages):
+        try:
+            n, crop, batch = int(st["iterations"]), int(st["crop_size"]), int(st["batch_size"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"data.progressive[{k}] needs iterations, crop_size and batch_size, got {st!r}") from exc
+        if n < 1 or crop < 8 or batch < 1:
+            raise ValueError(f"data.progressive[{k}]: iterations, crop_size and batch_size must be positive, got {st!r}")
+        end += n
+        out.append((end, crop, batch))
+    if end != iterations:
+        raise ValueError(f"data.progressive stages sum to {end} iterations, but iterations = {iterations}")
+    return out
+
+
+def progressive_batch(inp: torch.Tensor, tgt: torch.Tensor, it: int, stages: list[tuple[int, int, int]],
+                      seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The stage of iteration `it`: a random subset of the loaded batch, cropped at one random offset (a pure
+    function of (seed, it), so a resumed run sees the same crops)."""
+    import numpy as np
+
+    _, crop, batch = next(s for s in stages if it <= s[0])
+    rng = np.random.default_rng([seed, 3, it])
+    if batch < inp.shape[0]:
+        keep = torch.from_numpy(np.sort(rng.choice(inp.shape[0], size=batch, replace=False)))
+        inp, tgt = inp[keep], tgt[keep]
+    h, w = inp.shape[-2:]
+    if crop < min(h, w):
+        y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+        inp, tgt = inp[..., y:y + crop, x:x + crop], tgt[..., y:y + crop, x:x + crop]
+    return inp.contiguous(), tgt.contiguous()
+
+
+def lr_schedule(opt: torch.optim.Optimizer, ocfg: Mapping[str, Any], iterations: int):
+    """Cosine from lr to eta_min over the run, or (constant_iterations > 0) lr held constant that long and
+    then a cosine to eta_min over the rest (Restormer's CosineAnnealingRestartCyclicLR, periods [c, T - c])."""
+    hold = int(ocfg.get("constant_iterations") or 0)
+    if hold <= 0:
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=iterations, eta_min=ocfg["eta_min"])
+    if hold >= iterations:
+        raise ValueError(f"optim.constant_iterations = {hold} must be below iterations = {iterations}")
+    base, low = float(ocfg["lr"]), float(ocfg["eta_min"])
+
+    def factor(step: int) -> float:
+        if step < hold:
+            return 1.0
+        t = min(1.0, (step - hold) / (iterations - hold))
+        return (low + (base - low) * 0.5 * (1.0 + math.cos(math.pi * t))) / base
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
 def _cycle(loader):
     while True:  # the sampler covers exactly the remaining iterations; this only guards against miscounts
         yield from loader
@@ -154,6 +218,7 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
     if not dcfg["pairs"]:
         raise ValueError("config data.pairs (path of pairs.csv) is required")
     iterations = int(cfg["iterations"])
+    stages = progressive_stages(dcfg, iterations)
 
     seed_everything(cfg["seed"])
     if cfg["deterministic"]:
@@ -167,7 +232,8 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
                            cache_dir=cfg["feature_cache_dir"]).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=ocfg["lr"], betas=tuple(ocfg["betas"]),
                             weight_decay=ocfg["weight_decay"])
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=iterations, eta_min=ocfg["eta_min"])
+    sched = lr_schedule(opt, ocfg, iterations)
+    loss_fingerprint = criterion.fingerprint()
     amp = cfg["amp"] if device.type == "cuda" else "none"
     if amp not in ("bf16", "fp16", "none"):
         raise ValueError(f"amp must be 'bf16', 'fp16' or 'none', got {amp!r}")
@@ -181,6 +247,9 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
         if diff:
             raise ValueError(f"{latest} was written with a different config (keys {diff}); "
                              f"use a new out_dir or delete {ckpt_dir}")
+        if state.get("loss_fingerprint", loss_fingerprint) != loss_fingerprint:
+            raise ValueError(f"{latest} was trained with other fixed loss projections (fingerprint "
+                             f"{state['loss_fingerprint'][:12]}, now {loss_fingerprint[:12]}); delete {ckpt_dir}")
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -194,6 +263,7 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
     header = ["iter", "loss", *[f"loss_{n}" for n in term_names], "lr", "val_psnr", "val_ssim"]
     provenance = _package_provenance(stage="restoration-train", network=resolve_network_config(cfg["network"]),
                                      loss=criterion.provenance, stand_in=criterion.uses_stand_in,
+                                     loss_fingerprint=loss_fingerprint, loss_precision="fp32",
                                      amp=amp, device=str(device))
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out_dir / "provenance.json", json.dumps(provenance, indent=2, default=str).encode())
@@ -204,8 +274,9 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
         val_pairs = val_pairs[: int(dcfg["max_val_images"])]
     cache = dcfg["cache_images"]
     cache = len(train_pairs) <= 500 if cache == "auto" else bool(cache)
-    samples = PairedTrainingSamples(train_pairs, dcfg["crop_size"], cfg["seed"], dcfg["flips"], cache)
-    bs = int(dcfg["batch_size"])
+    crop = max(c for _, c, _ in stages) if stages else dcfg["crop_size"]
+    samples = PairedTrainingSamples(train_pairs, crop, cfg["seed"], dcfg["flips"], cache)
+    bs = max(b for _, _, b in stages) if stages else int(dcfg["batch_size"])
     loader = DataLoader(samples, batch_size=bs, sampler=range(start * bs, iterations * bs),
                         num_workers=int(dcfg["num_workers"]), pin_memory=device.type == "cuda")
     batches = _cycle(loader)
@@ -219,11 +290,14 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
                disable=not cfg["progress"], dynamic_ncols=True)
     for it in range(start + 1, iterations + 1):
         inp, tgt = next(batches)
+        if stages:
+            inp, tgt = progressive_batch(inp, tgt, it, stages, cfg["seed"])
         inp, tgt = inp.to(device, non_blocking=True), tgt.to(device, non_blocking=True)
         lr = opt.param_groups[0]["lr"]
         with autocast:
             pred = net(inp)
-            total, terms = criterion.compute(pred.float(), tgt)
+        with torch.autocast(device.type, enabled=False):  # loss terms (and their backbones) in fp32
+            total, terms = criterion.compute(pred.float(), tgt.float())
         total_value = float(total.detach())
         if not math.isfinite(total_value):
             raise FloatingPointError(f"non-finite loss {total_value} at iteration {it} "
@@ -253,7 +327,8 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
         if is_last or it % int(cfg["checkpoint_every"]) == 0:
             atomic_torch_save({"iteration": it, "model": net.state_dict(), "optimizer": opt.state_dict(),
                                "scheduler": sched.state_dict(), "scaler": scaler.state_dict(),
-                               "rng": rng_states(), "config": cfg, "provenance": provenance},
+                               "rng": rng_states(), "config": cfg, "provenance": provenance,
+                               "loss_fingerprint": loss_fingerprint},
                               checkpoint_path(ckpt_dir, it))
             prune_checkpoints(ckpt_dir, int(cfg["keep_checkpoints"]))
         bar.update(1)

@@ -49,6 +49,19 @@ class CompositeLoss(nn.Module):
     def uses_stand_in(self) -> bool:
         return any(t.uses_stand_in for t in self.terms.values())
 
+    def fingerprint(self) -> str:
+        """sha256 of every term's fixed random tensors (empty string when no term has any)."""
+        import hashlib
+
+        h = hashlib.sha256()
+        found = False
+        for name, term in self.terms.items():
+            for key, tensor in sorted(term.fixed_tensors().items()):
+                found = True
+                h.update(f"{name}.{key}{tuple(tensor.shape)}".encode())
+                h.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        return h.hexdigest() if found else ""
+
 
 def build_term(name: str, options: Mapping[str, Any] | None = None, *, ddr_model=None,
                feature_weights: str = "imagenet", cache_dir: str | None = None) -> LossTerm:

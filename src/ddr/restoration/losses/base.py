@@ -20,6 +20,11 @@ class LossTerm(nn.Module):
     def uses_stand_in(self) -> bool:
         return any(v is True or str(v).startswith("stand-in") for v in _flat_values(self.provenance))
 
+    def fixed_tensors(self) -> dict[str, torch.Tensor]:
+        """Random tensors drawn once at construction that the value depends on (FDL's projections); a checkpoint
+        stores their fingerprint so that a resumed run is refused if they were to differ."""
+        return {}
+
 
 def _flat_values(d):
     """Leaf values, plus the value of every 'stand_in' flag (the DDR model reports it as a boolean)."""

@@ -1,15 +1,18 @@
-"""Distribution losses compared through sliced Wasserstein-1 distances.
+"""Distribution losses: compare the distributions (not the positions) of deep features via sorted 1-D samples.
 
-- PDL, projected distribution loss (Delbracio et al., 2021): the feature vectors at all positions of an
-  image form a point cloud; project it on 1-D directions and compare the sorted projections (the 1-D
-  Wasserstein-1 distance) between prediction and target. Directions are either the channel axes
-  (projections="channels") or `num_projections` random unit vectors drawn once from `seed`.
-  PixelPDL is the same on RGB pixels.
-- FDL, frequency distribution loss (Ni et al., CVPR 2024): per VGG layer, take the 2-D DFT of each channel,
-  and compare the distributions of amplitude and of phase, each by a sliced Wasserstein distance over
-  random projections of `patch_size` x `patch_size` x C patches; loss = sum_l (amp_l + phase_weight * phase_l).
-  The official code redraws the projections at every call; we draw them once from `seed`, so a run (and a
-  resumed run) is a deterministic function of its config.
+- PDL, projected distribution loss (Delbracio, Talebi & Milanfar, ICCP 2021, arXiv:2012.09289): for every
+  channel of a feature map, the activations at all positions are a 1-D sample; the 1-D Wasserstein-1
+  distance between prediction and target samples is the mean absolute difference of the sorted values.
+  PDL = sum over layers of the mean over channels of that distance (the channels are the "projections"; no
+  random directions). `PixelPDL` is the same on the RGB channels.
+- FDL, frequency distribution loss (Ni et al., CVPR 2024), as the authors' code defines it (eezkni/FDL,
+  FDL_pytorch/FDL.py and models.py): VGG19 relu1_2, relu2_2, relu3_4, relu4_4, relu5_4 on ImageNet-normalised
+  input; per layer, the 2-D DFT of each channel; amplitude and phase compared each by a sliced Wasserstein
+  distance over `num_projections` = 256 random unit projections of patch_size x patch_size x C patches (conv2d,
+  stride 1); loss = sum over layers of (amplitude + phase_weight * phase), mean over the batch. The projections
+  are drawn once at construction (one set per layer, shared by amplitude and phase) and kept as buffers, as in
+  the official code; we draw them from `seed` so a run is a function of its config, and a checkpoint records
+  their fingerprint (`CompositeLoss.fingerprint`).
 """
 from __future__ import annotations
 
@@ -21,52 +24,30 @@ import torch.nn.functional as F
 from ..feature_nets import load_feature_net
 from .base import LossTerm, check_pair
 
+VGG19_FIVE = ("relu1_2", "relu2_2", "relu3_4", "relu4_4", "relu5_4")
 
-def sliced_w1(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
-    """Mean 1-D Wasserstein-1 distance between projected samples, (B, P, N) each -> (B,)."""
+
+def sorted_w1(px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
+    """1-D Wasserstein-1 between equal-size samples along the last axis, averaged over the middle axes:
+    (B, P, N) each -> (B,) = mean_p mean_n |sort(px_p)_n - sort(py_p)_n|."""
     return (px.sort(dim=-1).values - py.sort(dim=-1).values).abs().mean(dim=(-2, -1))
 
 
-class _SeededDirections:
-    """Random unit directions, one fixed set per (key, dimension), drawn from a seed (not from the global RNG)."""
-
-    def __init__(self, seed: int):
-        self.seed = seed
-        self._cache: dict = {}
-
-    def get(self, key: int, shape: tuple[int, ...], device, dtype) -> torch.Tensor:
-        ck = (key, shape)
-        if ck not in self._cache:
-            g = torch.Generator().manual_seed(self.seed * 1_000_003 + key)
-            w = torch.randn(shape, generator=g, dtype=torch.float64)
-            self._cache[ck] = (w / w.flatten(1).norm(dim=1).view(-1, *[1] * (len(shape) - 1))).float()
-        return self._cache[ck].to(device=device, dtype=dtype)
-
-
-def projected_w1(x: torch.Tensor, y: torch.Tensor, directions: torch.Tensor | None) -> torch.Tensor:
-    """(B, C, H, W) point clouds (one point per position) -> (B,) sliced W1; directions (P, C) or None = axes."""
-    fx, fy = x.flatten(2), y.flatten(2)  # (B, C, N)
-    if directions is not None:
-        fx, fy = directions @ fx, directions @ fy  # (B, P, N)
-    return sliced_w1(fx, fy)
+def channel_w1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) feature maps -> (B,): mean over channels of the W1 distance of their activations."""
+    return sorted_w1(x.flatten(2), y.flatten(2))
 
 
 class ProjectedDistributionLoss(LossTerm):
-    def __init__(self, backbone: str = "vgg19",
-                 layers: Sequence[str] = ("relu1_2", "relu2_2", "relu3_4", "relu4_4", "relu5_4"),
-                 layer_weights: Sequence[float] | None = None, projections: str = "random",
-                 num_projections: int = 64, seed: int = 0, weights: str = "imagenet",
-                 cache_dir: str | None = None, pixel: bool = False):
+    def __init__(self, backbone: str = "vgg19", layers: Sequence[str] = VGG19_FIVE,
+                 layer_weights: Sequence[float] | None = None, weights: str = "imagenet",
+                 cache_dir: str | None = None, seed: int = 0, pixel: bool = False):
         super().__init__()
-        if projections not in ("random", "channels"):
-            raise ValueError(f"pdl projections must be 'random' or 'channels', got {projections!r}")
         self.pixel = pixel
         self.layers = ["rgb"] if pixel else list(layers)
         self.layer_weights = list(layer_weights) if layer_weights is not None else [1.0] * len(self.layers)
         if len(self.layer_weights) != len(self.layers):
             raise ValueError(f"pdl: {len(self.layers)} layers but {len(self.layer_weights)} weights")
-        self.projections, self.num_projections = projections, num_projections
-        self.directions = _SeededDirections(seed)
         info: dict = {"backbone": "pixels"}
         self.features = None
         if not pixel:
@@ -74,7 +55,7 @@ class ProjectedDistributionLoss(LossTerm):
             for name in self.layers:
                 self.features.index_of(name)
         self.provenance = {"term": "pdl_pixel" if pixel else "pdl", **info, "layers": self.layers,
-                           "projections": projections, "num_projections": num_projections, "seed": seed}
+                           "projections": "channels (per-channel sorted activations, Delbracio et al.)"}
 
     def _maps(self, x: torch.Tensor) -> list[torch.Tensor]:
         return [x] if self.pixel else self.features(x, self.layers)
@@ -82,19 +63,16 @@ class ProjectedDistributionLoss(LossTerm):
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         check_pair(pred, target, "pdl")
         total = pred.new_zeros(())
-        for i, (w, a, b) in enumerate(zip(self.layer_weights, self._maps(pred), self._maps(target))):
-            dirs = None
-            if self.projections == "random":
-                dirs = self.directions.get(i, (self.num_projections, a.shape[1]), a.device, a.dtype)
-            total = total + w * projected_w1(a, b, dirs).mean()
+        for w, a, b in zip(self.layer_weights, self._maps(pred), self._maps(target)):
+            total = total + w * channel_w1(a, b).mean()
         return total
 
 
 class PixelPDL(ProjectedDistributionLoss):
-    """PDL on RGB pixels (Delbracio et al.'s pixel-space variant)."""
+    """PDL on the RGB channels of the image itself."""
 
-    def __init__(self, projections: str = "channels", num_projections: int = 64, seed: int = 0):
-        super().__init__(projections=projections, num_projections=num_projections, seed=seed, pixel=True)
+    def __init__(self):
+        super().__init__(pixel=True)
 
 
 def amplitude_phase(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,26 +87,39 @@ def amplitude_phase(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return amp, phase
 
 
+def unit_projections(n: int, channels: int, patch: int, generator: torch.Generator) -> torch.Tensor:
+    """n random directions of R^(channels*patch*patch), as (n, channels, patch, patch) conv kernels of norm 1."""
+    w = torch.randn(n, channels, patch, patch, generator=generator, dtype=torch.float64)
+    return (w / w.flatten(1).norm(dim=1).view(-1, 1, 1, 1)).float()
+
+
 class FrequencyDistributionLoss(LossTerm):
-    def __init__(self, backbone: str = "vgg19",
-                 layers: Sequence[str] = ("relu1_2", "relu2_2", "relu3_4", "relu4_4", "relu5_4"),
-                 num_projections: int = 24, patch_size: int = 5, phase_weight: float = 1.0, seed: int = 0,
+    def __init__(self, backbone: str = "vgg19", layers: Sequence[str] = VGG19_FIVE, num_projections: int = 256,
+                 patch_size: int = 5, stride: int = 1, phase_weight: float = 1.0, seed: int = 0,
                  weights: str = "imagenet", cache_dir: str | None = None):
         super().__init__()
         self.layers = list(layers)
-        self.num_projections, self.patch_size, self.phase_weight = num_projections, patch_size, phase_weight
-        self.directions = _SeededDirections(seed)
+        self.patch_size, self.stride, self.phase_weight = patch_size, stride, phase_weight
         self.features, info = load_feature_net(backbone, weights, cache_dir, seed=seed)
-        for name in self.layers:
-            self.features.index_of(name)
+        generator = torch.Generator().manual_seed(seed)
+        for i, channels in enumerate(self.features.channels(self.layers)):
+            self.register_buffer(f"projection_{i}", unit_projections(num_projections, channels, patch_size, generator))
         self.provenance = {"term": "fdl", **info, "layers": self.layers, "num_projections": num_projections,
-                           "patch_size": patch_size, "phase_weight": phase_weight, "seed": seed}
+                           "patch_size": patch_size, "stride": stride, "phase_weight": phase_weight, "seed": seed,
+                           "projections": "drawn once from the seed at construction (buffers)"}
 
-    def _swd(self, a: torch.Tensor, b: torch.Tensor, key: int) -> torch.Tensor:
+    def fixed_tensors(self) -> dict[str, torch.Tensor]:
+        return {f"projection_{i}": getattr(self, f"projection_{i}") for i in range(len(self.layers))}
+
+    def _swd(self, a: torch.Tensor, b: torch.Tensor, i: int) -> torch.Tensor:
+        w = getattr(self, f"projection_{i}").to(a.dtype)
         p = min(self.patch_size, a.shape[-2], a.shape[-1])
-        w = self.directions.get(key, (self.num_projections, a.shape[1], p, p), a.device, a.dtype)
-        pa, pb = F.conv2d(a, w).flatten(2), F.conv2d(b, w).flatten(2)  # (B, P, N)
-        return sliced_w1(pa, pb)
+        if p < self.patch_size:  # maps smaller than a patch (tiny crops, deep layers): the top-left p x p of each
+            w = w[..., :p, :p]   # fixed kernel, renormalised (the official code would stop here)
+            w = w / w.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+        pa = F.conv2d(a, w, stride=self.stride).flatten(2)  # (B, P, N)
+        pb = F.conv2d(b, w, stride=self.stride).flatten(2)
+        return sorted_w1(pa, pb)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         check_pair(pred, target, "fdl")
@@ -136,6 +127,5 @@ class FrequencyDistributionLoss(LossTerm):
         for i, (a, b) in enumerate(zip(self.features(pred, self.layers), self.features(target, self.layers))):
             amp_a, ph_a = amplitude_phase(a)
             amp_b, ph_b = amplitude_phase(b)
-            total = total + self._swd(amp_a, amp_b, 2 * i).mean() \
-                + self.phase_weight * self._swd(ph_a, ph_b, 2 * i + 1).mean()
+            total = total + (self._swd(amp_a, amp_b, i) + self.phase_weight * self._swd(ph_a, ph_b, i)).mean()
         return total
