@@ -13,6 +13,7 @@ rule clip_weights:
     params:
         download=config["clip"]["download"],
         stand_in_seed=config["clip"]["stand_in_seed"],
+        checkpoint=lambda wc: config["clip"].get("checkpoints", {}).get(f"{wc.arch}+{wc.tag}"),
     resources:
         mem_mb=4000,
         runtime=30,

@@ -26,9 +26,18 @@ def _obtain(arch: str, pretrained: str, download: bool) -> dict[str, Any]:
     return {"spec": f"clip:{arch}:{pretrained}", "sha256": None}
 
 
-def resolve_clip_weights(arch: str, pretrained: str, download: bool, stand_in_seed: int) -> dict[str, Any]:
-    """A record {spec, requested, stand_in, reason, sha256} naming the backbone every CLIP rule loads."""
+def resolve_clip_weights(arch: str, pretrained: str, download: bool, stand_in_seed: int,
+                         checkpoint: str | None = None) -> dict[str, Any]:
+    """A record {spec, requested, stand_in, reason, sha256} naming the backbone every CLIP rule loads.
+
+    `checkpoint` (config clip.checkpoints, e.g. a tiny test checkpoint for the release-replica run) replaces the
+    release: it is used as is and labelled a stand-in, since it is not the released weights.
+    """
     requested = f"clip:{arch}:{pretrained}"
+    if checkpoint:
+        return {"spec": f"openai-checkpoint:{checkpoint}", "requested": requested, "stand_in": True,
+                "reason": f"{requested} replaced by the checkpoint {Path(checkpoint).name} (clip.checkpoints)",
+                "sha256": sha256_file(checkpoint)}
     try:
         return {**_obtain(arch, pretrained, download), "requested": requested, "stand_in": False, "reason": ""}
     except WeightsUnavailable as error:
