@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ddr.atomic import write_csv, write_json
-from ddr.baselines import UNAVAILABLE_TABLE_TEXT
+from ddr.baselines import PUBLISHED_ONLY_TEXT, UNAVAILABLE_TABLE_TEXT, list_metrics
 from ddr.pipeline import biqa_plan
 from ddr.pipeline.biqa_stats import (PLCC_CI_NOTE, evaluate_scores, has_references, heldout_mask, label_direction,
                                      level_columns, oriented, select_level, within_reference_srcc)
@@ -28,8 +28,11 @@ from ddr.reporting import paper_vs_ours, write_table
 # the paper's row names (config/paper_numbers/table3_biqa_srcc.csv) for our dataset names
 PAPER_DATASETS = {"csiq": "CSIQ", "live": "LIVE", "tid2013": "TID2013", "kadid10k": "KADID", "koniq10k": "KonIQ",
                   "liveitw": "LIVEitw", "cid2013": "CID2013", "spaq": "SPAQ"}
-# our method names -> the paper's column names (methods the paper did not run are left out of the comparison)
-PAPER_METHODS = {"DDR": "DDR", "NIQE": "NIQE", "PIQE": "PIQE", "IL-NIQE": "ILNIQE"}
+# our method names -> the paper's column names (every Table 3 column; from the metric registry)
+PAPER_METHODS = {m.display_name: m.paper_column for m in list_metrics() if m.paper_column}
+# the paper's columns we do not rerun (no offline definition/parameters): shown with the published value only
+PUBLISHED_ONLY = {m.paper_column for m in list_metrics() if m.paper_column and not m.runnable}
+OPINION_AWARE = {m.display_name: m for m in list_metrics() if m.opinion_aware}
 METRIC_COLUMNS = ("srcc", "krcc", "plcc", "plcc_raw")
 
 
@@ -165,6 +168,9 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
         common += f"Methods computed with STAND-IN weights (not replication numbers): {', '.join(stand_in)}. "
     for _, row in unavailable.iterrows():
         common += f"{row['method']}: {UNAVAILABLE_TABLE_TEXT} ({row['reason']}). "
+    for method in [m for m in methods if m in OPINION_AWARE]:
+        common += (f"{method} is opinion-AWARE (trained on LIVE IQA): its LIVE value is train-on-test, not a "
+                   "blind result. ")
     for metric, label in (("srcc", "SRCC"), ("plcc", "PLCC after the 4-parameter logistic fit"), ("krcc", "KRCC")):
         wide = []
         for method in methods:
@@ -201,20 +207,24 @@ def write_paper_vs_ours(table: pd.DataFrame, paper_csv: str | Path, stem: Path, 
     ours = table[table["available"].astype(bool)].copy()
     ours["dataset"] = ours["dataset"].map(PAPER_DATASETS)
     ours = ours.dropna(subset=["dataset"])
-    values = [PAPER_METHODS[m] for m in PAPER_METHODS]
+    values = [c for c in paper.columns if c != "dataset"]
     wide = ours.pivot_table(index="dataset", columns="method", values="srcc", aggfunc="first")
     wide = wide.rename(columns=PAPER_METHODS).reindex(columns=values).reset_index()
     if wide.empty:
         wide = pd.DataFrame(columns=["dataset", *values])
     comparison = paper_vs_ours(wide, paper[["dataset", *values]], keys=["dataset"], values=values)
     comparison[["ours", "ours - paper"]] = comparison[["ours", "ours - paper"]].astype(float)
+    comparison["status"] = np.where(comparison["quantity"].isin(PUBLISHED_ONLY), PUBLISHED_ONLY_TEXT,
+                                    np.where(comparison["ours"].isna(), "not available in this run", "rerun"))
     evaluated = sorted(set(table["dataset"]))
     note = ("" if set(evaluated) & set(PAPER_DATASETS) else
             f"None of the evaluated sets ({', '.join(evaluated)}) is one of the paper's, so 'ours' is empty here: "
             "this profile shows the layout that the paper profile fills. ")
     write_table(comparison, stem, "Table 3: paper vs ours (SRCC)",
                 f"{note}Published SRCC (Table 3 of the paper; copied in {biqa_plan.PAPER_TABLE3}) next to ours for the "
-                "methods both ran; IL-NIQE is n/a when its model is unavailable offline. Our values are signed "
+                f"methods both ran; every column of the paper is listed. status '{PUBLISHED_ONLY_TEXT}' = no public "
+                "definition with its parameters is obtainable offline (see docs/baselines.md), so only the paper's "
+                "number is shown; IL-NIQE is n/a until it is ported. Our values are signed "
                 "(positive = agrees with quality), the paper's are magnitudes. " + common, sources)
 
 
