@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: reproduce test env paper clean-results
+.PHONY: reproduce test env paper paper-replica clean-results
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 paper: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores $(CORES) --configfile config/paper.yaml
+
+# the paper DAG end to end on tiny release replicas served from 127.0.0.1 (stand-in numbers; see config/paper-replica.yaml)
+paper-replica: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m ddr.data.replica_run --cores $(CORES)
 
 clean-results:
 	rm -rf results/mini .snakemake/incomplete

@@ -381,7 +381,7 @@ def is_complete(dataset_dir: str | os.PathLike, entry: DatasetEntry, root: str |
                 if (stat.st_size, stat.st_mtime_ns) != (got.get("size"), got.get("mtime_ns", stat.st_mtime_ns)):
                     _log(f"note: {current} changed since {dataset_dir} was installed from it; installing again")
                     return False
-    return all((Path(dataset_dir) / p).exists() for p in entry.expect)
+    return all(_exists_any_case(Path(dataset_dir), p) for p in entry.expect)
 
 
 def _verify_md5(path: Path, md5: str | None) -> None:
@@ -432,6 +432,19 @@ def _child(folder: Path, name: str) -> Path | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _exists_any_case(root: Path, relative: str) -> bool:
+    """`root/relative` exists, matching each component exactly or else case-insensitively (see _child)."""
+    folder = root
+    for part in relative.split("/"):
+        if not folder.is_dir():
+            return False
+        found = _child(folder, part)
+        if found is None:
+            return False
+        folder = found
+    return True
+
+
 def _content_root(scratch: Path, spec: RemoteFile, archive: Path, expect: tuple[str, ...]) -> Path:
     """The folder of an unpacked archive whose content becomes the dataset folder.
 
@@ -448,6 +461,7 @@ def _content_root(scratch: Path, spec: RemoteFile, archive: Path, expect: tuple[
     tops = {p[len(prefix):].split("/")[0].lower() for p in expect if p.startswith(prefix) and p != prefix}
     if not tops:
         return source
+    start = source
     for _ in range(3):
         children = [p for p in source.iterdir() if not p.name.startswith((".", "__MACOSX"))]
         if any(c.name.lower() in tops for c in children):
@@ -455,11 +469,11 @@ def _content_root(scratch: Path, spec: RemoteFile, archive: Path, expect: tuple[
         if len(children) != 1 or not children[0].is_dir():
             break
         source = children[0]
-    if spec.strip and source == scratch:
+    if spec.strip and start == scratch:  # neither the top folder nor any registered path: another archive
         found = sorted(p.name for p in scratch.iterdir())[:10]
         raise ExtractionError(f"{archive}: expected the folder {spec.strip!r} inside the archive (registry `strip`); "
                               f"top level holds {found}")
-    return source
+    return start
 
 
 def _check_content(entry: DatasetEntry, staged: Path, archives: list[Path]) -> None:
@@ -500,7 +514,7 @@ def _install(entry: DatasetEntry, obtained: list[tuple[RemoteFile, Path, str]], 
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target / spec.filename)
-        absent = [p for p in entry.expect if not (staged / p).exists()]
+        absent = [p for p in entry.expect if not _exists_any_case(staged, p)]
         if absent:
             raise ExtractionError(f"dataset {entry.name!r}: after extracting {[str(p) for _, p, _ in obtained]} "
                                   f"these registered paths are missing: {absent} (looked in the extracted folder; "

@@ -650,7 +650,9 @@ def load_labels(entry, dataset_dir: str | os.PathLike, check_count: bool = True)
         raise LabelFormatError(f"dataset {entry.name!r} has no label parser in the registry")
     dataset_dir = Path(dataset_dir)
     parser = PARSERS[entry.labels.parser]
-    table = match_case(parser(dataset_dir, *entry.labels.files, **dict(entry.labels.options)), dataset_dir)
+    resolve = _case_resolver(dataset_dir)
+    files = [f if any(ch in f for ch in "*?[") else resolve(f) for f in entry.labels.files]
+    table = match_case(parser(dataset_dir, *files, **dict(entry.labels.options)), dataset_dir)
     source = _label_source(entry, dataset_dir)
     if "direction" in table and entry.direction and not (table["direction"] == entry.direction).all():
         raise LabelFormatError(f"dataset {entry.name!r}: parser {entry.labels.parser!r} gives direction "
