@@ -484,13 +484,22 @@ def test_truncated_gzip_tar_is_refused(tmp_path):
         V.check_download(path)
 
 
-def test_accepted_files_are_recorded_and_a_change_reinstalls(tmp_path, capsys):
-    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
-                                                    "expected_rows": 2}})
+def manual_kadid(tmp_path, expected_rows: int = 2):
+    return registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
+                                                "files": [{"filename": "k.zip", "strip": "kadid10k"}],
+                                                "expected_rows": expected_rows}})
+
+
+def placed_kadid(tmp_path):
+    """A manual KADID entry (expecting 2 rows), the data root, and where its archive is placed by hand."""
     root = tmp_path / "data"
     placed = root / "downloads/kadid10k/k.zip"
     placed.parent.mkdir(parents=True)
+    return manual_kadid(tmp_path), root, placed
+
+
+def test_accepted_files_are_recorded_and_a_change_reinstalls(tmp_path, capsys):
+    registry, root, placed = placed_kadid(tmp_path)
     placed.write_bytes(make_zip(KADID_MEMBERS))
     folder = D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
     record = json.loads((root / "downloads/kadid10k/k.zip.accepted.json").read_text())
@@ -506,21 +515,14 @@ def test_accepted_files_are_recorded_and_a_change_reinstalls(tmp_path, capsys):
 
 
 def test_partial_archive_is_refused_naming_what_is_missing(tmp_path):
-    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
-                                                    "expected_rows": 2}})
-    root = tmp_path / "data"
-    placed = root / "downloads/kadid10k/k.zip"
-    placed.parent.mkdir(parents=True)
+    registry, root, placed = placed_kadid(tmp_path)
     partial = {k: v for k, v in KADID_MEMBERS.items() if not k.endswith("I01_01_02.png")}
     placed.write_bytes(make_zip(partial))
     with pytest.raises(D.IncompleteDataset, match=r"k\.zip.*1 of 2 labelled files are missing.*looked for them "
                                                   r"under the extracted folder.*images/I01_01_02\.png"):
         D.ensure_dataset("kadid10k", root, registry=registry, progress=False)
     assert not (root / "kadid10k").exists()
-    wrong_count = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                                                       "files": [{"filename": "k.zip", "strip": "kadid10k"}],
-                                                       "expected_rows": 3}})
+    wrong_count = manual_kadid(tmp_path, expected_rows=3)
     placed.write_bytes(make_zip(KADID_MEMBERS))
     with pytest.raises(D.IncompleteDataset, match=r"dmos\.csv: dataset 'kadid10k' parsed to 2 rows, the registry "
                                                   r"expects 3"):
@@ -528,12 +530,7 @@ def test_partial_archive_is_refused_naming_what_is_missing(tmp_path):
 
 
 def test_case_and_nesting_variants_of_a_release_are_tolerated(tmp_path):
-    registry = registry_for(tmp_path, {"kadid10k": {"access": "manual", "request_url": "https://example.org/k",
-                                                    "files": [{"filename": "k.zip", "strip": "kadid10k"}],
-                                                    "expected_rows": 2}})
-    root = tmp_path / "data"
-    placed = root / "downloads/kadid10k/k.zip"
-    placed.parent.mkdir(parents=True)
+    registry, root, placed = placed_kadid(tmp_path)
     # repacked one folder deeper, top folder in upper case, one image name in lower case
     variant = {"copy/KADID10K/" + k.split("/", 1)[1].replace("I01_01_02", "i01_01_02"): v
                for k, v in KADID_MEMBERS.items()}
