@@ -146,8 +146,10 @@ def _load_open_clip(model_name: str, pretrained: str | None):
 
 
 def build_clipiqa(backbone: str = "clip:ViT-B-32:openai", device: str | torch.device = "cpu", **kwargs) -> ClipIQA:
-    """The variant on a DDR backbone spec (`ddr.backbones.load_backbone`); STAND-IN weights are named in
-    `parameters`."""
+    """The variant on a DDR backbone spec (`ddr.backbones.load_backbone`), or on `model=`/`encode_image=` passed in
+    kwargs (see `ClipIQA`); STAND-IN weights are named in `parameters`."""
+    if kwargs.get("model") is not None or kwargs.get("encode_image") is not None:
+        return ClipIQA(device=device, **kwargs)
     from ddr.backbones import load_backbone
 
     try:
@@ -155,8 +157,7 @@ def build_clipiqa(backbone: str = "clip:ViT-B-32:openai", device: str | torch.de
     except Exception as exc:
         raise BaselineUnavailable(f"CLIP-IQA variant: cannot load backbone {backbone!r}: {exc}") from exc
     info = loaded.info
-    model = loaded.model.to(device)
-    metric = ClipIQA(model, loaded.tokenizer, device=device, **kwargs)
+    metric = ClipIQA(loaded.model.to(device), loaded.tokenizer, device=device, **kwargs)
     weights = "STAND-IN weights" if info.stand_in else f"weights {info.weights}"
     metric.parameters = f"zero-shot on the DDR backbone {info.spec}, {weights}; {metric.parameters}"
     metric.backbone_info = info.as_dict()

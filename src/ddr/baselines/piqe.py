@@ -40,15 +40,22 @@ def _impaired(blocks: np.ndarray) -> np.ndarray:
     return (seg_std < IMPAIRED_THRESHOLD).any(axis=(1, 2))
 
 
-def _noisy(blocks: np.ndarray, var: np.ndarray) -> np.ndarray:
-    mid = BLOCK // 2  # 0-based columns 7 and 8 are the centre; MATLAB's surround drops 7 and 9
+def centre_surround_ratio(blocks: np.ndarray) -> np.ndarray:
+    """std(centre) / std(surround) per block with MATLAB's columns (centre: 0-based 7, 8; surround: all but 7, 9);
+    0 where undefined."""
+    mid = BLOCK // 2
     centre = blocks[:, :, mid - 1 : mid + 1].reshape(len(blocks), -1)
     keep = np.setdiff1d(np.arange(BLOCK), [mid - 1, mid + 1])
     surround = blocks[:, :, keep].reshape(len(blocks), -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = centre.std(axis=1, ddof=1) / surround.std(axis=1, ddof=1)
-        ratio = np.where(np.isfinite(ratio), ratio, 0.0)
-        sigma = np.sqrt(var)
+    return np.where(np.isfinite(ratio), ratio, 0.0)
+
+
+def _noisy(blocks: np.ndarray, var: np.ndarray) -> np.ndarray:
+    ratio = centre_surround_ratio(blocks)
+    sigma = np.sqrt(var)
+    with np.errstate(invalid="ignore", divide="ignore"):
         beta = np.abs(sigma - ratio) / np.maximum(sigma, ratio)
     return sigma > 2.0 * beta
 
