@@ -34,7 +34,9 @@ from scipy.ndimage import gaussian_filter
 
 from ddr.data.mini import SOURCES, centre_crop_resize, derive_seed
 
-REPLICA_SEED = 0
+# Quality-set images are scaled down from the releases' sizes but keep NIQE's minimum of two 96x96 blocks
+# (the BIQA baselines refuse smaller images); 4:3 like most of these sets.
+BIQA_SIZE = (192, 144)
 
 
 @dataclass
@@ -192,13 +194,13 @@ def _live(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     files, dmos, orgs, refnames = {}, [], [], []
     top = "databaserelease2"
     for r, ref in enumerate(refs):
-        files[f"{top}/refimgs/{ref}.bmp"] = encode(photos.get(r, 96, 64), "BMP")
+        files[f"{top}/refimgs/{ref}.bmp"] = encode(photos.get(r, 192, 128), "BMP")
     for f, (folder, kind) in enumerate(kinds.items()):
         for k in range(per_folder):
             r = (k + f) % len(refs)
             is_ref = k == per_folder - 1
             level = 0 if is_ref else 1 + (k + f) % 4
-            image = photos.get(r, 96, 64)
+            image = photos.get(r, 192, 128)
             image = image if is_ref else degrade(image, kind, level, derive_seed("live", folder, k))
             files[f"{top}/{folder}/img{k + 1}.bmp"] = encode(image, "BMP")
             dmos.append(0.0 if is_ref else 100 - quality(level, 4, 0, 100, 0.1 * (k % 3)))
@@ -226,7 +228,7 @@ def _csiq(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     images = ["1600", "boston"]
     src, dst, rows = {}, {}, []
     for i, image in enumerate(images):
-        reference = photos.get(i, 64, 64)
+        reference = photos.get(i, 192, 192)
         src[f"src_imgs/{image}.png"] = encode(reference, "PNG")
         for t, (token, folder, xlsx_type, kind) in enumerate(CSIQ_TYPES):
             for level in (1, 2):
@@ -246,7 +248,7 @@ def _tid2013(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     files, lines, mos, std = {}, [], [], []
     for r, ref in enumerate((1, 2, 25)):
         prefix = "I" if ref == 2 else "i"  # the release mixes cases
-        reference = photos.get(r + 2, 128, 96)
+        reference = photos.get(r + 2, *BIQA_SIZE)
         files[f"reference_images/{'i25.bmp' if ref == 25 else f'I{ref:02d}.BMP'}"] = encode(reference, "BMP")
         for t, kind in ((1, "noise"), (8, "blur"), (10, "jpeg")):
             for level in (1, 3):
@@ -268,7 +270,7 @@ def _kadid10k(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     """kadid10k.zip: kadid10k/dmos.csv (dist_img, ref_img, dmos, var; MOS 1-5) and kadid10k/images/*.png."""
     files, rows = {}, []
     for r in range(1, 4):
-        reference = photos.get(r + 4, 128, 96)
+        reference = photos.get(r + 4, *BIQA_SIZE)
         files[f"kadid10k/images/I{r:02d}.png"] = encode(reference, "PNG")
         for t, kind in ((1, "blur"), (9, "noise"), (10, "jpeg")):
             for level in (1, 4):
@@ -305,7 +307,7 @@ def _koniq10k(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     n = 12
     plan, scores = _authentic_scores(n, 1.2, 4.3, "koniq")
     names = [f"{10004473376 + 7919 * k}.jpg" for k in range(n)]
-    images = {f"1024x768/{name}": encode(_photo(photos, k, (128, 96), plan, "koniq"), "JPEG")
+    images = {f"1024x768/{name}": encode(_photo(photos, k, BIQA_SIZE, plan, "koniq"), "JPEG")
               for k, name in enumerate(names)}
     sets = ["training"] * 6 + ["validation"] * 2 + ["test"] * 4
     rows, set_rows = [], []
@@ -331,7 +333,7 @@ def _liveitw(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     for k in range(n_training + n_test):
         name = f"t{k + 1}.bmp" if k < n_training else f"{k + 3}.bmp"
         folder = "Images/trainingImages" if k < n_training else "Images"
-        size = (40, 40) if k < n_training else (125, 125)
+        size = (40, 40) if k < n_training else (192, 192)
         files[f"{top}/{folder}/{name}"] = encode(_photo(photos, k, size, plan, "liveitw"), "BMP")
         names.append(name)
     files[f"{top}/Data/AllImages_release.mat"] = mat(AllImages_release=cell_column(names))
@@ -352,7 +354,7 @@ def _cid2013(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     for s in range(6):
         for c in (1, 2) if s in (0, 5) else (1,):
             image_id = f"IS_{_ROMAN[s]}_C{c:02d}_D{s + 1:02d}"
-            files[f"CID2013/IS{s + 1}/co{c}/{image_id}.jpg"] = encode(_photo(photos, k, (128, 96), plan, "cid"),
+            files[f"CID2013/IS{s + 1}/co{c}/{image_id}.jpg"] = encode(_photo(photos, k, BIQA_SIZE, plan, "cid"),
                                                                       "JPEG")
             rated = k != 3
             rows.append({"Source_ID": image_id, "Image set": s + 1, "Realigned MOS": scores[k] if rated else None,
@@ -374,7 +376,7 @@ def _spaq(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     rng = np.random.default_rng(derive_seed("spaq-attributes"))
     for k in range(n):
         name = f"{k + 1:05d}.jpg"
-        image = _photo(photos, k, (128, 96), plan, "spaq")
+        image = _photo(photos, k, BIQA_SIZE, plan, "spaq")
         files[f"SPAQ/TestImage/{name}"] = encode(image, "JPEG")
         grey = image.mean(axis=2)
         rows.append({"Image name": name, "MOS": scores[k], "Brightness": round(grey.mean() / 2.55, 2),
@@ -394,7 +396,7 @@ def _ic9600(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     files, lists = {}, {"train.txt": [], "test.txt": []}
     for k in range(10):
         name = f"{('abstract', 'architecture', 'objects', 'paintings', 'scenes')[k % 5]}_{k:04d}.jpg"
-        image = photos.get(k, 128, 96)
+        image = photos.get(k, *BIQA_SIZE)
         files[f"IC9600/images/{name}"] = encode(image, "JPEG")
         edges = np.abs(np.diff(image.astype(float).mean(axis=2), axis=1)).mean() / 40
         lists["train.txt" if k < 7 else "test.txt"].append(f"{name}  {min(1.0, round(float(edges), 4))}")
