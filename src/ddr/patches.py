@@ -1,66 +1,158 @@
-"""Encode the official square patches of many images of any sizes in a few large encoder calls.
+"""Encode the official square patches of many images of any sizes, streaming, in full encoder batches.
 
-Why: the official code encodes one image's patches per call and scores them one by one. Here patches
-from many images share each encoder call, and identical windows (a square image has two) are encoded once.
+Why: the official code encodes one image's patches per call. Here windows from many images share each encoder
+call, and memory stays bounded whatever the image size: each window is cropped and resized to encoder size as
+soon as its image is decoded (in the decoding worker), so only encoder-size tensors wait for the encoder; an
+image whose windows would outweigh it (a 3x9000 strip has 3001) is kept instead and its windows are made one
+batch at a time. A window equal to the one before it (a square image's two windows, a flat strip's) is encoded
+once. Work is linear in the number of windows: each is prepared, compared and stacked once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Hashable, Iterable, Iterator
 
 import torch
 
 from ddr.backbones.base import Backbone
-from ddr.preprocess import crop, prepare, square_patches
+from ddr.preprocess import Normalisation, crop, prepare, shorter_side_size, square_patches
 
 
-def _unique_windows(image: torch.Tensor):
-    """(unique prepared-later crops, index of each official window into the unique list)."""
-    windows = square_patches(image.shape[-2], image.shape[-1])
-    unique: dict = {}
-    order = [unique.setdefault(w, len(unique)) for w in windows]
-    return list(unique), order
+class ImageWindows:
+    """One image's official windows at encoder size (normalised), made at once or on demand.
+
+    `distinct()` yields the crops that need encoding, in window order; afterwards `order` maps every official
+    window to its distinct crop, so features[order] are the official windows' features.
+    """
+
+    def __init__(self, image: torch.Tensor, norm: Normalisation):
+        self.windows = square_patches(image.shape[-2], image.shape[-1])
+        self.norm = norm
+        self.order: list[int] = []
+        self._image: torch.Tensor | None = image
+        self._next = 0  # next official window to look at
+        self._count = 0  # distinct crops made so far
+        self._last: tuple | None = None  # (window, crop) of the last distinct crop, for the equality check
+        self._ready: deque[torch.Tensor] = deque()
+        side = self.windows[0].side
+        if len(self.windows) * _area(shorter_side_size(side, side, norm.size)) <= image.shape[-2] * image.shape[-1]:
+            self._ready.extend(self._make(len(self.windows)))  # windows smaller than the image: keep only them
+            self._image = None
+
+    def _make(self, limit: int) -> Iterator[torch.Tensor]:
+        """The next distinct crops (at most `limit`), extending `order` as it goes."""
+        made = 0
+        while self._next < len(self.windows) and made < limit:
+            window = self.windows[self._next]
+            self._next += 1
+            if self._last is not None and window == self._last[0]:
+                self.order.append(self._count - 1)
+                continue
+            prepared = prepare(crop(self._image, window)[None], self.norm)[0]
+            if self._last is not None and torch.equal(prepared, self._last[1]):
+                self.order.append(self._count - 1)
+                continue
+            self._last = (window, prepared)
+            self.order.append(self._count)
+            self._count += 1
+            made += 1
+            yield prepared
+
+    def distinct(self, chunk: int = 64) -> Iterator[torch.Tensor]:
+        """Every distinct (3, S, S') crop once, in window order; lazily made ones `chunk` at a time."""
+        while self._ready:
+            yield self._ready.popleft()
+        while self._next < len(self.windows):
+            yield from list(self._make(chunk))
+        self._image = None
+
+    @property
+    def count(self) -> int:
+        return len(self.windows)
 
 
-def _chunks(items: Sequence[torch.Tensor], size: int) -> Iterator[torch.Tensor]:
-    buffer: list[torch.Tensor] = []
-    count = 0
-    for item in items:
-        buffer.append(item)
-        count += item.shape[0]
-        while count >= size:
-            joined = torch.cat(buffer)
-            yield joined[:size]
-            rest = joined[size:]
-            buffer, count = ([rest] if rest.shape[0] else []), rest.shape[0]
-    if count:
-        yield torch.cat(buffer)
+def _area(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
 
 
-def encode_patches(
-    backbone: Backbone, images: Iterable[torch.Tensor], batch_size: int = 64
-) -> list[torch.Tensor]:
-    """Per image, the encoder features of its official windows, in window order: list of (N_i, C).
+class _Pending:
+    """An image whose crops are (partly) with the encoder: features arrive batch by batch."""
 
-    `images` are (3, H, W) tensors in [0, 1] of any sizes. No gradients (scoring path).
+    __slots__ = ("key", "windows", "features", "given", "complete")
+
+    def __init__(self, key, windows: ImageWindows):
+        self.key, self.windows = key, windows
+        self.features: list[torch.Tensor] = []
+        self.given = 0
+        self.complete = False
+
+    def done(self) -> bool:
+        return self.complete and len(self.features) == self.given
+
+
+def encode_stream(
+    backbone: Backbone, items: Iterable[tuple[Hashable, ImageWindows]], batch_size: int = 16
+) -> Iterator[tuple[Hashable, torch.Tensor]]:
+    """(key, features (N_i, C) of the image's official windows in window order), in input order.
+
+    Crops of consecutive images fill encoder calls of exactly `batch_size` rows (the last may be smaller). If
+    `items` raises (an unreadable file), the images before it are encoded and yielded first, then it re-raises.
+    No gradients (scoring path).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    device = backbone.device
-    prepared: list[torch.Tensor] = []
-    orders: list[list[int]] = []
-    for image in images:
-        windows, order = _unique_windows(image)
-        crops = torch.stack([crop(image, w) for w in windows]).to(device)
-        prepared.append(prepare(crops, backbone.norm))  # same-size crops: one resize call per image
-        orders.append(order)
-    if not prepared:
-        return []
-    with torch.inference_mode():
-        features = torch.cat([backbone.encode_image(batch) for batch in _chunks(prepared, batch_size)])
-    out, start = [], 0
-    for crops, order in zip(prepared, orders):
-        unique_features = features[start : start + crops.shape[0]]
-        start += crops.shape[0]
-        out.append(unique_features[torch.tensor(order, device=unique_features.device)])
-    return out
+    queue: deque[_Pending] = deque()
+    rows: list[torch.Tensor] = []
+    owners: list[_Pending] = []
+
+    def encode() -> None:
+        with torch.inference_mode():
+            features = backbone.encode_image(torch.stack(rows).to(backbone.device)).float()
+        for owner, feature in zip(owners, features):
+            owner.features.append(feature)
+        rows.clear()
+        owners.clear()
+
+    def finished() -> Iterator[tuple[Hashable, torch.Tensor]]:
+        while queue and queue[0].done():
+            entry = queue.popleft()
+            features = torch.stack(entry.features)
+            yield entry.key, features[torch.tensor(entry.windows.order, device=features.device)]
+
+    source = iter(items)
+    while True:
+        try:
+            item = next(source, None)
+        except BaseException:
+            if rows:
+                encode()
+            yield from finished()
+            raise
+        if item is None:
+            break
+        entry = _Pending(*item)
+        queue.append(entry)
+        for prepared in entry.windows.distinct(batch_size):
+            rows.append(prepared)
+            owners.append(entry)
+            entry.given += 1
+            if len(rows) == batch_size:
+                encode()
+                yield from finished()
+        entry.complete = True
+        yield from finished()
+    if rows:
+        encode()
+    yield from finished()
+
+
+def encode_patches(
+    backbone: Backbone, images: Iterable[torch.Tensor], batch_size: int = 16
+) -> list[torch.Tensor]:
+    """Per image, the encoder features of its official windows, in window order: list of (N_i, C).
+
+    `images` are (3, H, W) tensors in [0, 1] of any sizes, on any device. No gradients (scoring path).
+    """
+    windows = ((i, ImageWindows(image, backbone.norm)) for i, image in enumerate(images))
+    return [features for _, features in encode_stream(backbone, windows, batch_size)]
