@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -24,9 +25,20 @@ def build_model(args: argparse.Namespace):
     if args.checkpoint and args.backbone:
         raise ValueError("give either --checkpoint or --backbone, not both")
     spec = f"openai-checkpoint:{args.checkpoint}" if args.checkpoint else args.backbone
-    if args.domain == "feature":
+    if args.prompts and args.domain != "feature":
+        raise ValueError("--prompts applies to the feature domain (text-driven degradations) only")
+    if args.domain == "feature" and args.directions == "images":  # image-defined directions (extension)
+        if args.prompts:
+            raise ValueError("--prompts applies to --directions text only")
         types = args.types.split(",") if args.types else None
-        model = DDR(load_backbone(spec or "clip:ViT-B-32:openai"), types=types, adaptive=not args.no_adaptation)
+        model = DDR.from_backbone(load_backbone(spec or "efficientnet-lite0"), directions="images",
+                                  images=direction_images(args), levels=parse_levels(args.levels) if args.levels
+                                  else None, seed=args.seed, types=types, adaptive=not args.no_adaptation)
+    elif args.domain == "feature":
+        types = args.types.split(",") if args.types else None
+        prompts = read_prompt_file(args.prompts) if args.prompts else None
+        model = DDR(load_backbone(spec or "clip:ViT-B-32:openai"), types=types, prompts=prompts,
+                    adaptive=not args.no_adaptation)
     else:
         levels = parse_levels(args.levels) if args.levels else dict(DEFAULT_LEVELS)
         if args.types:
@@ -37,6 +49,44 @@ def build_model(args: argparse.Namespace):
             levels = {t: levels[t] for t in wanted}
         model = PixelDDR(load_backbone(spec or "efficientnet-lite0"), levels, seed=args.seed)
     return model.to(resolve_device(args.device))
+
+
+def read_prompt_file(path: str) -> dict[str, tuple[str, str]]:
+    """Custom degradation vocabulary from YAML or JSON: `{haze: [clean prompt, degraded prompt], ...}`."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read the prompt file ({error.strerror or error})") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not valid YAML/JSON ({str(error).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not data:
+        raise ValueError(f"{path}: expected a mapping of type -> [clean prompt, degraded prompt]")
+    pairs = {}
+    for name, pair in data.items():
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(p, str) and p for p in pair)):
+            raise ValueError(f"{path}: {name!r} must be a list of two prompts [clean, degraded], got {pair!r}")
+        pairs[str(name)] = (pair[0], pair[1])
+    return pairs
+
+
+def direction_images(args: argparse.Namespace) -> list[torch.Tensor] | None:
+    """--direction-images: the pristine photographs that define image directions; never one of the scored inputs
+    (None: the bundled photographs of ddr.directions.bundled_pristine_images)."""
+    from ddr.io import load_image
+
+    if not args.direction_images:
+        return None
+    paths = find_images([args.direction_images])
+    if not paths:
+        raise ValueError(f"--direction-images {args.direction_images}: no images found")
+    scored = {p.resolve() for p in find_images(args.inputs)}
+    shared = [str(p) for p in paths if p.resolve() in scored]
+    if shared:
+        raise ValueError(f"--direction-images and the scored inputs share {len(shared)} image(s), e.g. {shared[0]}: "
+                         "the images that define the directions must not be scored with them")
+    return [load_image(p) for p in paths]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -62,10 +112,16 @@ def _readable(paths: list[Path], args: argparse.Namespace, report_skip) -> list[
     return kept
 
 
-def _write_rows(target, header: list[str], rows: list[list]) -> None:
+def _write_rows(target, header: list[str], rows: list[list], form: str = "csv") -> None:
+    """All rows at once (nothing reaches stdout or --out unless every image was scored): CSV, or JSON objects."""
     with contextlib.ExitStack() as stack:
         handle = sys.stdout if target is None else stack.enter_context(open(stack.enter_context(atomic_path(target)),
                                                                          "w", newline=""))
+        if form == "json":
+            records = [{name: (value if name == "path" else float(value)) for name, value in zip(header, row)}
+                       for row in rows]
+            handle.write(json.dumps(records, indent=1) + "\n")
+            return
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
@@ -103,11 +159,11 @@ def score(args: argparse.Namespace) -> int:
     except ImageReadError as error:
         if rows and args.out:  # what was scored before the bad file is kept, under a name that says it is partial
             partial = f"{args.out}.partial"
-            _write_rows(partial, header, rows)
+            _write_rows(partial, header, rows, args.format)
             error.reason += f"; the {len(rows)} score(s) before it are in {partial}"
             error.args = (f"{error.path}: {error.reason}",)
         raise
-    _write_rows(args.out, header, rows)  # --out appears only once every row is written
+    _write_rows(args.out, header, rows, args.format)  # --out appears only once every row is written
     if skipped:
         print(f"ddr: {len(skipped)} unreadable image(s) skipped", file=sys.stderr)
     return 0
@@ -127,28 +183,63 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+class _HelpWithDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a flag's default where it has one worth showing (not None or False)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or "%(default)" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ddr", description="Deep Degradation Response (Wu et al., NeurIPS 2024)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("score", help="score images (official square-patch BIQA scheme); CSV out")
+    p = sub.add_parser("score", help="score images (official square-patch BIQA scheme); CSV or JSON out",
+                       formatter_class=_HelpWithDefaults)
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--backbone", help="backbone spec, e.g. clip:ViT-B-32:openai, efficientnet-lite0, clip-random:ViT-B-32")
     source.add_argument("--checkpoint", help="OpenAI-format CLIP checkpoint (TorchScript archive or state dict)")
-    p.add_argument("--types", help="comma-separated degradation types (default blur,color,noise,exposure)")
-    p.add_argument("--domain", choices=["feature", "pixel"], default="feature")
+    p.add_argument("--types", help="comma-separated degradation types (default: blur,color,noise,exposure, plus any "
+                                   "--prompts types)")
+    p.add_argument("--prompts", metavar="FILE", help="feature domain: YAML/JSON {type: [clean prompt, degraded prompt]} "
+                                                     "adding (or overriding) degradation types, e.g. haze")
+    p.add_argument("--domain", choices=["feature", "pixel"], default="feature",
+                   help="feature: text-driven DDR (the paper's method); pixel: degrade the image itself")
     p.add_argument("--levels", help="pixel domain: KIND=LEVEL list, e.g. blur=2,noise=0.05")
+    p.add_argument("--directions", choices=["text", "images"], default="text",
+                   help="feature domain: text prompts through CLIP's text tower (the paper), or directions measured on "
+                        "pristine images (an extension, for encoders without a text tower, e.g. efficientnet-lite0)")
+    p.add_argument("--direction-images", metavar="DIR",
+                   help="--directions images: pristine photographs that define them (default: 8 bundled photographs; "
+                        "levels from --levels, default blur=2,color=0.5,noise=0.05,exposure=1; cached in $DDR_CACHE)")
     p.add_argument("--no-adaptation", action="store_true", help="feature domain: add raw text directions (ablation)")
     p.add_argument("--seed", type=int, default=0, help="pixel domain: noise seed")
     p.add_argument("--batch-size", type=positive_int, default=32, help="images per chunk and patches per encoder call")
     p.add_argument("--max-pixels", type=non_negative_int, default=DEFAULT_MAX_PIXELS,
                    help="refuse (or with --skip-bad, skip) images above this many pixels; 0 = no limit")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--out", help="CSV file (default: stdout); written atomically")
+    p.add_argument("--out", help="output file (default: stdout); written atomically once every image is scored")
+    p.add_argument("--format", choices=["csv", "json"], default="csv",
+                   help="csv: path,ddr,ddr_<type>...; json: a list of objects with the same fields")
     p.add_argument("--skip-bad", action="store_true", help="report unreadable images on stderr and go on")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=score)
     return parser
+
+
+def package_version() -> str:
+    """The installed distribution's version (what pip knows), else the source tree's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("deep-degradation-response")
+    except metadata.PackageNotFoundError:
+        from ddr import __version__
+
+        return __version__
 
 
 def main(argv: list[str] | None = None) -> int:
