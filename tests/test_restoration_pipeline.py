@@ -120,16 +120,46 @@ def test_train_config_is_accepted_by_the_library_and_carries_the_schedule():
     from ddr.restoration.train import merge_config
 
     cfg = paper_config()
-    run = plan.Run("deblur", "gopro", "restormer", "psnr+ddr", "lambda-0.5", 0)
+    run = plan.Run("deblur", "gopro", "restormer", "psnr+ddr", "lambda-0.3", 0)
     # an ablation variant of a network other than the ablation's still resolves (the rule is generic)
     train_cfg = plan.train_config(cfg, run, "pairs.csv", "out")
     merged = merge_config(train_cfg)  # raises on unknown keys
-    assert merged["loss"] == {"psnr": 1.0, "ddr": 0.5}
-    assert merged["optim"]["lr"] == 0.0003 and merged["optim"]["betas"] == [0.9, 0.999]  # restormer override
-    assert merged["iterations"] == 100000 and merged["data"]["crop_size"] == 256
-    assert merged["ddr"] == {"types": ["blur", "color", "noise", "exposure"], "adaptive": True, "lambda_d": 0.5}
+    assert merged["loss"] == {"psnr": 1.0, "ddr": 0.3}
+    # the reference recipe: Restormer's official one (progressive patches, lr held 92k then cosine, 8 micro-batches)
+    assert merged["optim"]["lr"] == 0.0003 and merged["optim"]["betas"] == [0.9, 0.999]
+    assert merged["optim"]["constant_iterations"] == 92000 and merged["optim"]["grad_clip"] == 0.01
+    assert merged["iterations"] == 300000 and merged["data"]["accumulate"] == 8
+    assert [(s["crop_size"], s["batch_size"]) for s in merged["data"]["progressive"]] == [
+        (128, 64), (160, 40), (192, 32), (256, 16), (320, 8), (384, 8)]
+    assert merged["ddr"] == {"types": ["blur", "color", "noise", "exposure"], "adaptive": True, "lambda_d": 0.3}
+    nafnet = merge_config(plan.train_config(cfg, plan.Run("deblur", "gopro", "nafnet-gopro", "psnr", "main", 0),
+                                            "p", "o"))
+    assert (nafnet["iterations"], nafnet["data"]["batch_size"], nafnet["data"]["crop_size"]) == (400000, 64, 256)
+    assert nafnet["optim"]["weight_decay"] == 0.001 and nafnet["amp"] == "none" and nafnet["data"]["progressive"] is None
+    assert plan.recipe(cfg)["name"] == "reference" and plan.loss_weights(cfg)["ddr"] == 0.1
     psnr_only = plan.train_config(cfg, plan.Run("sr", "realsr", "nafnet-gopro", "psnr", "main", 0), "p", "o")
     assert psnr_only["ddr"] is None and psnr_only["eval"]["crop_border"] == 4
+
+
+def test_the_budget_overlay_replaces_the_reference_recipe():
+    from snakemake.utils import update_config
+
+    from ddr.pipeline.config import validate_config
+    from ddr.restoration.train import merge_config
+
+    full = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for overlay in ("paper.yaml", "restoration_budget.yaml"):
+        update_config(full, yaml.safe_load((REPO / "config" / overlay).read_text()))
+    validate_config(full)
+    cfg = full["restoration"]
+    assert plan.recipe(cfg)["name"] == "budget" and plan.recipe(cfg)["gpu_hours"]["restormer"] > 0
+    for network in ("nafnet-gopro", "restormer"):
+        run = plan.Run("deblur", "gopro", network, "psnr+fdl", "main", 0)
+        merged = merge_config(plan.train_config(cfg, run, "p", "o"))
+        assert (merged["iterations"], merged["data"]["batch_size"], merged["data"]["accumulate"]) == (100000, 8, 1)
+        assert merged["data"]["progressive"] is None and merged["optim"]["constant_iterations"] == 0
+        assert merged["amp"] == "bf16"
+    assert "Training recipe 'budget'" in tables.schedule_text(cfg, ["restormer"])
 
 
 def test_dag_layout_plans_the_paper_profile_from_the_config_alone(tmp_path):
@@ -139,7 +169,7 @@ def test_dag_layout_plans_the_paper_profile_from_the_config_alone(tmp_path):
     outputs = dag.stage_targets()
     assert "results/paper/tables/table4_deblur_paper_vs_ours.csv" in outputs
     assert "results/paper/figures/fig10_restoration_crops.pdf" in outputs
-    assert len(dag.all_eval_summaries()) == 44 and len(dag.table6_summaries()) == 2 + 8
+    assert len(dag.all_eval_summaries()) == 36 + 9 and len(dag.table6_summaries()) == 2 + 9
 
     class W:
         task, dataset, network, loss, variant, seed = "deblur", "gopro", "nafnet-gopro", "psnr+ddr", "rn50", "0"
@@ -307,10 +337,10 @@ def test_table6_rows_name_the_changed_setting_or_say_the_ablation_is_off(synthet
     cfg, runs, _, values = synthetic
     agg = tables.over_seeds(tables.collect(runs))
     t6 = tables.table6(agg, cfg, "ViT-B-32+openai")
-    assert list(t6["variant"]) == ["PSNR only", "PSNR+DDR (default)", "lambda-0.01", "lambda-0.5"]
-    assert list(t6["lambda_d"].iloc[1:]) == [0.1, 0.01, 0.5]
+    assert list(t6["variant"]) == ["PSNR only", "PSNR+DDR (default)", "lambda-0.01", "lambda-0.03"]
+    assert list(t6["lambda_d"].iloc[1:]) == [0.1, 0.01, 0.03]
     assert t6.iloc[0]["adaptation"] == "-" and t6.iloc[1]["adaptation"] == "on"
-    assert t6.iloc[3]["psnr"] == values[plan.Run("deblur", "gopro", "nafnet-gopro", "psnr+ddr", "lambda-0.5", 0)]
+    assert t6.iloc[3]["psnr"] == values[plan.Run("deblur", "gopro", "nafnet-gopro", "psnr+ddr", "lambda-0.03", 0)]
     off = tables.table6(agg, {**cfg, "ablation": {"enabled": False}}, "ViT-B-32+openai")
     assert len(off) == 1 and "disabled" in off.iloc[0]["variant"] and off["psnr"].isna().all()
 
@@ -331,8 +361,14 @@ def test_written_tables_say_which_backbones_were_stand_ins(synthetic, tmp_path):
         assert "STAND-IN WEIGHTS" in md and "clip-random:ViT-B-32:0" in md, stem
         assert (tmp_path / "tables" / f"{stem}.tex").exists()
     md4 = (tmp_path / "tables" / "table4_deblur.md").read_text()
-    assert "gopro: crop border 0 px, alignment none" in md4 and "100000 iterations" in md4
-    assert "ddr 0.1" in md4
+    assert "gopro: crop border 0 px, alignment none" in md4 and "400000 iterations" in md4
+    assert "Training recipe 'reference'" in md4 and "progressive 128px x64 for 92000" in md4
+    assert "Loss weights (not published; ours):" in md4 and "ddr 0.1" in md4 and "fdl 1," in md4
+    for stem in dag.table_stems():  # every table's caption and provenance state the loss weights and the recipe
+        assert "Loss weights (not published; ours):" in (tmp_path / "tables" / f"{stem}.md").read_text(), stem
+        made_by = json.loads((tmp_path / "tables" / f"{stem}.provenance.json").read_text())
+        text = json.dumps(made_by)
+        assert '"loss_weights"' in text and '"reference"' in text, stem
 
 
 # ----------------------------------------------------------------------------------------------------------------

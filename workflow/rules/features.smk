@@ -50,6 +50,8 @@ rule clip_features:
 rule pixel_features:
     input:
         labels=f"{DATA}/labels/{{dataset}}.csv",
+        # pixel.backbone 'clip': the feature domain's CLIP weights record (ddr.pixel.pipeline_backbone)
+        weights=lambda wc: [f"{RESULTS}/weights/{clip_encoder()}.json"] if wc.backbone == "clip" else [],
     output:
         f"{RESULTS}/features/{{dataset}}/pixel-{{backbone}}/shard-{{shard}}-of-{{n}}.pt",
     params:

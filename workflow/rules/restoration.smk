@@ -53,6 +53,7 @@ rule restoration_train:
         run=RDAG.run_dict,
         settings=RDAG.settings,
         schedule=RDAG.schedule,
+        recipe=RDAG.recipe,
         cfg=RDAG.train_config,
     threads: RDAG.resource("train", "threads", 1)
     resources:

@@ -1,4 +1,4 @@
-from ddr.backbones import load_backbone
+from ddr.pixel import pipeline_backbone
 from ddr.pipeline.features import encode_shard
 from ddr.pipeline.runtime import device, setup
 from ddr.pipeline.weights import backbone_from_record
@@ -6,7 +6,9 @@ from ddr.pipeline.weights import backbone_from_record
 setup(snakemake)
 wc, params = snakemake.wildcards, snakemake.params
 if "backbone" in wc.keys():  # pixel domain: the image is degraded at every configured level
-    backbone = load_backbone(wc.backbone)
+    weights = snakemake.input.get("weights") or []  # the clip weights record, only for pixel.backbone 'clip'
+    weights = [weights] if isinstance(weights, str) else list(weights)
+    backbone = pipeline_backbone(wc.backbone, weights[0] if weights else None)
     degradations = {f"{kind}@{level:g}": (kind, float(level)) for kind, levels in params.levels.items() for level in levels}
 else:
     backbone = backbone_from_record(snakemake.input.weights)

@@ -194,6 +194,16 @@ def schedule(rcfg: Mapping[str, Any], network: str) -> dict[str, Any]:
     return {**rcfg["train"]["default"], **rcfg["train"].get(network, {})}
 
 
+def recipe(rcfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The named recipe the schedules implement ({name, note, gpu_hours}); stated in captions and provenance."""
+    return {"name": "unnamed", "note": "", "gpu_hours": {}, **(rcfg.get("recipe") or {})}
+
+
+def loss_weights(rcfg: Mapping[str, Any]) -> dict[str, float]:
+    """Weight of every configured loss term (the paper publishes none: ours, stated in every output)."""
+    return {term: term_weight(value) for term, value in rcfg["loss_terms"].items()}
+
+
 def eval_options(rcfg: Mapping[str, Any], network: str) -> dict[str, Any]:
     return {**rcfg["eval"]["default"], **rcfg["eval"].get(network, {})}
 
@@ -323,9 +333,11 @@ def train_config(rcfg: Mapping[str, Any], run: Run, pairs_csv: str | Path, out_d
         "ddr": ddr_section,
         "data": {"pairs": str(pairs_csv), "columns": {}, "train_split": "train", "val_split": "test",
                  "crop_size": int(s["crop_size"]), "batch_size": int(s["batch_size"]), "flips": True,
-                 "num_workers": int(s.get("num_workers", 0)), "max_val_images": s.get("max_val_images")},
+                 "num_workers": int(s.get("num_workers", 0)), "max_val_images": s.get("max_val_images"),
+                 "accumulate": int(s.get("accumulate") or 1), "progressive": copy.deepcopy(s.get("progressive"))},
         "optim": {"lr": float(s["lr"]), "weight_decay": float(s["weight_decay"]), "betas": list(s["betas"]),
-                  "eta_min": float(s["eta_min"]), "grad_clip": s.get("grad_clip")},
+                  "eta_min": float(s["eta_min"]), "grad_clip": s.get("grad_clip"),
+                  "constant_iterations": int(s.get("constant_iterations") or 0)},
         "iterations": int(s["iterations"]),
         "out_dir": str(out_dir),
         "checkpoint_every": int(s["checkpoint_every"]),
@@ -370,9 +382,10 @@ def _set_aside_stale_checkpoints(cfg: Mapping[str, Any]) -> str | None:
 
 
 def train_run(run: Run, cfg: Mapping[str, Any], settings: Mapping[str, Any], summary_json: str | Path,
-              weights_json: str | Path | None = None) -> dict[str, Any]:
-    """Train (or resume) one run from its `train_config`; write summary_json {run, settings, config, train
-    summary, wall time, stand-in records}. The DDR term's CLIP comes from the weights record `weights_json`."""
+              weights_json: str | Path | None = None, recipe_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Train (or resume) one run from its `train_config`; write summary_json {run, settings, recipe, loss weights,
+    config, train summary, wall time, stand-in records}. The DDR term's CLIP comes from the weights record
+    `weights_json`."""
     import logging
 
     from ddr.atomic import write_json
@@ -394,10 +407,13 @@ def train_run(run: Run, cfg: Mapping[str, Any], settings: Mapping[str, Any], sum
     wall = time.perf_counter() - start
     run_provenance = json.loads((Path(cfg["out_dir"]) / "provenance.json").read_text())
     records = stand_in_records(run_provenance.get("loss", {}))
-    result = {"run": asdict(run), "loss_label": loss_label(run.loss), "settings": dict(settings), "config": cfg,
+    weights = {name: term_weight(value) for name, value in cfg["loss"].items()}
+    result = {"run": asdict(run), "loss_label": loss_label(run.loss), "settings": dict(settings),
+              "recipe": dict(recipe_info or {}), "loss_weights": weights, "config": cfg,
               "summary": summary, "wall_s": wall, "superseded": note, "stand_in_records": records,
-              "provenance": provenance(stage="restoration-train",
-                                       **{k: run_provenance[k] for k in ("network", "loss", "amp", "device")
+              "provenance": provenance(stage="restoration-train", recipe=dict(recipe_info or {}), loss_weights=weights,
+                                       **{k: run_provenance[k] for k in ("network", "loss", "amp", "device",
+                                                                         "loss_fingerprint", "loss_precision")
                                           if k in run_provenance})}
     write_json(summary_json, result)
     return result
@@ -435,6 +451,7 @@ def evaluate_run(run: Run, weights: str | Path, train_json: str | Path, pairs_cs
                          extra={"run": asdict(run), "loss_label": loss_label(run.loss),
                                 "settings": trained["settings"], "eval_options": dict(options),
                                 "stand_in_records": trained["stand_in_records"], "train_wall_s": trained["wall_s"],
+                                "recipe": trained.get("recipe", {}), "loss_weights": trained.get("loss_weights", {}),
                                 "iterations": trained["config"]["iterations"]})
 
 

@@ -73,6 +73,9 @@ class RestorationDAG:
         (params that need input/output are evaluated too late for its change detection)."""
         return plan.schedule(self.cfg, wildcards.network)
 
+    def recipe(self, wildcards) -> dict:
+        return plan.recipe(self.cfg)
+
     def train_config(self, wildcards, input, output) -> dict:  # noqa: A002 - Snakemake's argument name
         return plan.train_config(self.cfg, self.run(wildcards), input.pairs, output.model.rsplit("/", 1)[0])
 

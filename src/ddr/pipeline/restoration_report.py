@@ -3,6 +3,7 @@ each with a caption that states the protocol, the schedule, the loss weights and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,12 @@ def profile_note(rcfg: Mapping[str, Any], profile: str) -> str:
             f"the numbers check the pipeline and are not comparable to the paper.")
 
 
-def _provenance(profile: str, table: str, records: Sequence[Mapping[str, Any]], runs: int) -> list[dict]:
-    return [{"stage": "restoration", "profile": profile, "table": table, "runs": runs}, *map(dict, records)]
+def _provenance(profile: str, table: str, records: Sequence[Mapping[str, Any]], runs: int,
+                rcfg: Mapping[str, Any] | None = None) -> list[dict]:
+    head = {"stage": "restoration", "profile": profile, "table": table, "runs": runs}
+    if rcfg is not None:  # what produced the numbers: the recipe and the (unpublished, ours) loss weights
+        head.update(recipe=plan.recipe(rcfg), loss_weights=plan.loss_weights(rcfg))
+    return [head, *map(dict, records)]
 
 
 def write_restoration_table(table: str, rcfg: Mapping[str, Any], clip_cfg: Mapping[str, Any], profile: str,
@@ -59,7 +64,7 @@ def write_restoration_table(table: str, rcfg: Mapping[str, Any], clip_cfg: Mappi
         metric_columns = [c for c in ours.columns if c.endswith(("_psnr", "_ssim"))]
         text = tables.caption(f"{note} Each network trained on each dataset's train split with the loss named; "
                               f"'Input' is the unrestored input.", rcfg, datasets, rcfg["networks"], records, seeds)
-        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame)),
+        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame), rcfg),
                                bold_columns=metric_columns)
         paper = pd.read_csv(paper_csv)
         keys = ["model", "loss"] if table == "table4" else ["loss"]
@@ -67,9 +72,10 @@ def write_restoration_table(table: str, rcfg: Mapping[str, Any], clip_cfg: Mappi
         mapped = ", ".join(f"{k} -> {v}" for k, v in rcfg.get("paper_models", {}).items()) or "none"
         text = (f"{note} Published numbers (Wu et al., NeurIPS 2024, {TITLES[table].split(':')[0]}) beside ours; "
                 f"networks mapped to the paper's models: {mapped}; n/a: not run in this profile. "
-                + tables.protocol_text(rcfg, datasets) + " " + plan.backbones_line(records))
+                + " ".join([tables.protocol_text(rcfg, datasets), tables.schedule_text(rcfg, rcfg["networks"]),
+                            tables.weights_text(rcfg), plan.backbones_line(records)]))
         written += write_table(both, stem.with_name(stem.name + "_paper_vs_ours"), TITLES[table] + " (paper vs ours)",
-                               text, _provenance(profile, table, records, len(frame)), number_format="{:.4f}")
+                               text, _provenance(profile, table, records, len(frame), rcfg), number_format="{:.4f}")
     elif table == "table6":
         ours = tables.table6(agg, rcfg, clip_encoder)
         ab = rcfg.get("ablation") or {}
@@ -80,13 +86,14 @@ def write_restoration_table(table: str, rcfg: Mapping[str, Any], clip_cfg: Mappi
         text = tables.caption(f"{note} Ablation: {where}; each variant trains PSNR+DDR with one setting changed "
                               f"(the paper publishes no numbers for this table).", rcfg, datasets, networks,
                               records, seeds)
-        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame)),
+        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame), rcfg),
                                bold_columns=["psnr", "ssim"])
     elif table == "runs":
         ours = tables.runs_table(frame)
-        text = (f"{note} One row per trained model: mean test PSNR/SSIM, iterations, training wall time in "
-                f"seconds and the loss backbones that were stand-ins. " + plan.backbones_line(records))
-        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame)))
+        text = (f"{note} One row per trained model: mean test PSNR/SSIM, recipe, iterations, training wall time in "
+                f"seconds and the loss backbones that were stand-ins. "
+                + " ".join([tables.weights_text(rcfg), plan.backbones_line(records)]))
+        written += write_table(ours, stem, TITLES[table], text, _provenance(profile, table, records, len(frame), rcfg))
     else:
         raise ValueError(f"unknown restoration table {table!r}")
     return written
@@ -104,11 +111,16 @@ def write_restoration_figure(fig_id: str, fig_cfg: Mapping[str, Any], runs: Sequ
     network = runs[0]["network"] if runs else "?"
     task = "deblurring" if fig_cfg["task"] == "deblur" else "super-resolution"
     title = f"{fig_id}: {task} on {fig_cfg['dataset']}, {network}, one crop per loss"
+    trained = json.loads(Path(run_summaries[0]).read_text()) if run_summaries else {}
+    made_by = {"recipe": trained.get("recipe", {}), "loss_weights": trained.get("loss_weights", {})}
+    weights = ", ".join(f"{k} {v:g}" for k, v in made_by["loss_weights"].items()) or "n/a"
     caption = (f"Profile {profile}. {task.capitalize()} results of {network} trained with each loss on "
                f"{fig_cfg['dataset']} test image {fig_cfg['image']}; panel titles give the whole-image PSNR under the "
-               f"dataset's protocol (as in the tables). " + plan.backbones_line(records))
-    return crop_figure(fig_cfg, pairs_csv, Path(input_summary).parent, outputs, stem, caption,
-                       _provenance(profile, fig_id, records, len(frame)), title)
+               f"dataset's protocol (as in the tables). Training recipe '{made_by['recipe'].get('name', 'n/a')}'; "
+               f"loss weights (not published; ours) of the runs shown: {weights}. " + plan.backbones_line(records))
+    provenance = _provenance(profile, fig_id, records, len(frame))
+    provenance[0].update(made_by)
+    return crop_figure(fig_cfg, pairs_csv, Path(input_summary).parent, outputs, stem, caption, provenance, title)
 
 
 def write_restoration_tables(stems: Sequence[str], rcfg: Mapping[str, Any], clip_cfg: Mapping[str, Any], profile: str,

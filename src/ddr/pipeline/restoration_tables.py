@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddr.pipeline.restoration import (MAIN, backbones_line, loss_label, loss_slug, merge_records, protocol,
-                                      schedule, variant_settings)
+from ddr.pipeline.restoration import (MAIN, backbones_line, loss_label, loss_slug, loss_weights, merge_records,
+                                      protocol, recipe, schedule, variant_settings)
 
 RUN_COLUMNS = ["task", "dataset", "network", "loss", "variant", "seed"]
 
@@ -28,10 +28,11 @@ def collect(summary_paths: Sequence[str | Path]) -> pd.DataFrame:
     for path in summary_paths:
         s = json.loads(Path(path).read_text())
         rows.append({**{k: s["run"][k] for k in RUN_COLUMNS}, "loss_label": s["loss_label"], "psnr": s["psnr"],
-                     "ssim": s["ssim"], "images": s["images"], "iterations": s.get("iterations"),
+                     "ssim": s["ssim"], "images": s["images"], "recipe": s.get("recipe", {}).get("name"),
+                     "iterations": s.get("iterations"),
                      "train_wall_s": s.get("train_wall_s"), "alignment_failures": s.get("alignment_failures", 0),
                      "records": s.get("stand_in_records", [])})
-    return pd.DataFrame(rows, columns=[*RUN_COLUMNS, "loss_label", "psnr", "ssim", "images", "iterations",
+    return pd.DataFrame(rows, columns=[*RUN_COLUMNS, "loss_label", "psnr", "ssim", "images", "recipe", "iterations",
                                        "train_wall_s", "alignment_failures", "records"])
 
 
@@ -167,17 +168,30 @@ def protocol_text(rcfg: Mapping[str, Any], datasets: Sequence[str]) -> str:
 
 
 def schedule_text(rcfg: Mapping[str, Any], networks: Sequence[str]) -> str:
+    r = recipe(rcfg)
     parts = []
     for n in networks:
         s = schedule(rcfg, n)
-        parts.append(f"{n}: {s['iterations']} iterations, {s['crop_size']}px crops, batch {s['batch_size']}, "
-                     f"AdamW lr {s['lr']} cosine")
-    return "Training: " + "; ".join(parts) + "."
+        if s.get("progressive"):
+            crops = "progressive " + ", ".join(f"{st['crop_size']}px x{st['batch_size']} for {st['iterations']}"
+                                                for st in s["progressive"])
+        else:
+            crops = f"{s['crop_size']}px crops, batch {s['batch_size']}"
+        hold = int(s.get("constant_iterations") or 0)
+        lr = (f"AdamW lr {s['lr']} (wd {s['weight_decay']}, betas {list(s['betas'])}), "
+              + (f"constant for {hold} iterations then " if hold else "") + f"cosine to {s['eta_min']}")
+        amp = s.get("amp", "none")
+        precision = "fp32" if amp == "none" else f"{amp} autocast for the network, loss terms in fp32"
+        accumulate = int(s.get("accumulate") or 1)
+        micro = f" ({accumulate} micro-batches, as the official {accumulate} GPUs)" if accumulate > 1 else ""
+        hours = (r.get("gpu_hours") or {}).get(n)
+        cost = f", about {hours:g} GPU-hours per PSNR+DDR run" if hours else ""
+        parts.append(f"{n}: {s['iterations']} iterations, {crops}{micro}, {lr}, {precision}{cost}")
+    return f"Training recipe '{r['name']}': " + "; ".join(parts) + "."
 
 
 def weights_text(rcfg: Mapping[str, Any]) -> str:
-    terms = ", ".join(f"{k} {v if not isinstance(v, Mapping) else v.get('weight', 1.0)}"
-                      for k, v in rcfg["loss_terms"].items())
+    terms = ", ".join(f"{k} {w:g}" for k, w in loss_weights(rcfg).items())
     return (f"Loss weights (not published; ours): {terms}; DDR types {format_types(rcfg['ddr']['types'])}, "
             f"adaptation {'on' if rcfg['ddr']['adaptive'] else 'off'}.")
 

@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
         "num_workers": 0,
         "cache_images": "auto",      # keep decoded images in memory: true | false | "auto" (<= 500 pairs)
         "max_val_images": None,
+        "accumulate": 1,             # micro-batches per iteration, gradients averaged: the official runs' GPU count
+                                     # (8 x their per-GPU batch = our batch), so the losses see per-GPU batches
         "progressive": None,         # Restormer's progressive patches: [{iterations, crop_size, batch_size}, ...]
                                      # in order, iterations summing to `iterations`; crops of the largest size and
                                      # batches of the largest batch are loaded, each stage takes a random sub-crop
@@ -219,6 +221,10 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
         raise ValueError("config data.pairs (path of pairs.csv) is required")
     iterations = int(cfg["iterations"])
     stages = progressive_stages(dcfg, iterations)
+    accumulate = int(dcfg["accumulate"])
+    for b in [b for _, _, b in stages] if stages else [int(dcfg["batch_size"])]:
+        if accumulate < 1 or b % accumulate:
+            raise ValueError(f"data.accumulate = {accumulate} must be a positive divisor of every batch size ({b})")
 
     seed_everything(cfg["seed"])
     if cfg["deterministic"]:
@@ -294,16 +300,21 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
             inp, tgt = progressive_batch(inp, tgt, it, stages, cfg["seed"])
         inp, tgt = inp.to(device, non_blocking=True), tgt.to(device, non_blocking=True)
         lr = opt.param_groups[0]["lr"]
-        with autocast:
-            pred = net(inp)
-        with torch.autocast(device.type, enabled=False):  # loss terms (and their backbones) in fp32
-            total, terms = criterion.compute(pred.float(), tgt.float())
-        total_value = float(total.detach())
-        if not math.isfinite(total_value):
-            raise FloatingPointError(f"non-finite loss {total_value} at iteration {it} "
-                                     f"(terms { {k: float(v.detach()) for k, v in terms.items()} })")
         opt.zero_grad(set_to_none=True)
-        scaler.scale(total).backward()
+        total_value, terms = 0.0, {}
+        for inp_k, tgt_k in zip(inp.chunk(accumulate), tgt.chunk(accumulate)):  # as `accumulate` GPUs under DDP
+            with autocast:
+                pred = net(inp_k)
+            with torch.autocast(device.type, enabled=False):  # loss terms (and their backbones) in fp32
+                total, terms_k = criterion.compute(pred.float(), tgt_k.float())
+            value = float(total.detach())
+            if not math.isfinite(value):
+                raise FloatingPointError(f"non-finite loss {value} at iteration {it} "
+                                         f"(terms { {k: float(v.detach()) for k, v in terms_k.items()} })")
+            scaler.scale(total / accumulate).backward()
+            total_value += value / accumulate
+            for k, v in terms_k.items():
+                terms[k] = terms.get(k, 0.0) + float(v.detach()) / accumulate
         if ocfg["grad_clip"]:
             scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(net.parameters(), float(ocfg["grad_clip"]))
@@ -319,7 +330,7 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
             net.train()
         if do_eval or is_last or it % int(cfg["log_every"]) == 0:
             row = {"iter": it, "loss": repr(total_value), "lr": repr(lr),
-                   **{f"loss_{k}": repr(float(v.detach())) for k, v in terms.items()},
+                   **{f"loss_{k}": repr(v) for k, v in terms.items()},
                    "val_psnr": repr(last_val[0]) if do_eval else "",
                    "val_ssim": repr(last_val[1]) if do_eval else ""}
             rows.append(row)
