@@ -49,7 +49,10 @@ class ClipBackbone(Backbone):
         self.freeze()
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.model.encode_image(pixels)
+        return self.model.encode_image(self._tower_input(pixels)).float()
+
+    def image_tower(self) -> torch.nn.Module:
+        return self.model.visual
 
     def encode_text(self, prompts: list[str]) -> torch.Tensor:
         tokens = self.tokenizer(prompts).to(self.device)

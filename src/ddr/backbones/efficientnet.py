@@ -49,7 +49,7 @@ class EfficientNetLiteBackbone(Backbone):
             return self.net.extract_features(pixels)
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.feature_maps(pixels).mean(dim=(-2, -1))
+        return self.feature_maps(self._tower_input(pixels)).float().mean(dim=(-2, -1))
 
     def classify(self, pixels: torch.Tensor) -> torch.Tensor:
         """ImageNet logits (used to sanity-check that the real weights and normalisation are in place)."""
