@@ -42,3 +42,26 @@ def test_response_is_differentiable(lite0):
 def test_level_syntax_errors():
     with pytest.raises(ValueError, match="KIND=LEVEL"):
         parse_levels("blur")
+
+
+def test_pipeline_backbone_clip_is_the_feature_domains_encoder(golden_dir, tmp_path):
+    """pixel.backbone 'clip' (the paper profile) loads the clip section's weights record, stand-in flag included."""
+    import json
+
+    from ddr.pixel import pipeline_backbone
+
+    checkpoint = golden_dir / "tiny-vit-0.pt"
+    record = tmp_path / "ViT-B-32+openai.json"
+    record.write_text(json.dumps({"spec": f"openai-checkpoint:{checkpoint}", "requested": "clip:ViT-B-32:openai",
+                                  "stand_in": True, "reason": "test checkpoint", "sha256": None}))
+    tower = pipeline_backbone("clip", record)
+    assert tower.info.stand_in and tower.info.reason == "test checkpoint"
+    image = load_image(golden_dir / "images" / "tiny.png")
+    levels = parse_levels("blur=2")
+    model = PixelDDR(tower, levels)
+    assert model.quality_scores([image]).shape == (1, 1) and torch.isfinite(model.quality_scores([image])).all()
+    assert model.provenance()["domain"] == "pixel" and model.provenance()["stand_in"]
+    assert callable(getattr(tower, "encode_text", None))  # the CLIP model itself: image and text towers
+    with pytest.raises(ValueError, match="weights record"):
+        pipeline_backbone("clip")
+    assert pipeline_backbone("efficientnet-lite0-random:1").info.as_dict()["stand_in"]

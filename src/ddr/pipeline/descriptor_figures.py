@@ -34,8 +34,24 @@ from ddr.reporting import save_figure  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 FEATURE_DISTANCE = ("1 - cos of the {backbone} pooled features ({weights}), mean over the official square patches "
-                    "(= pixel-domain DDR_blur; LPIPS, the paper's distance, needs weights that cannot be downloaded "
-                    "offline)")
+                    "(= pixel-domain DDR_blur)")
+LPIPS_NET = "alex"  # the lpips package's default network
+
+
+def lpips_metric():
+    """(LPIPS module, its provenance) when both its linear heads (the `lpips` wheel) and its AlexNet backbone's
+    ImageNet weights (torchvision's download, from the torch hub cache) are available; else (None, why not)."""
+    from ddr.restoration.feature_nets import is_stand_in
+    from ddr.restoration.losses.lpips import LPIPSLoss
+
+    metric = LPIPSLoss(net=LPIPS_NET, weights="imagenet")
+    info = metric.provenance
+    if is_stand_in(info):
+        return None, f"LPIPS backbone weights unavailable: {info['weights'][len('stand-in ('):-1]}"
+    if info["linear"].startswith("unit"):
+        return None, f"LPIPS linear heads unavailable: {info['linear']}"
+    return metric.eval(), {"backbone": f"LPIPS {LPIPS_NET}", "weights": info["weights"], "linear": info["linear"],
+                           "stand_in": False}
 
 
 def _thumbnail(image: torch.Tensor, height: int = 160) -> np.ndarray:
@@ -73,11 +89,16 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
         raise ValueError(f"{pddr_csv}: no pixel-domain blur level {level:g} (have {have})")
     pool = _pristine(frame).sort_values(column, kind="stable").reset_index(drop=True)
     picks = pool.iloc[sorted(set(np.linspace(0, len(pool) - 1, min(n_images, len(pool))).round().astype(int)))]
+    metric, lpips_info = lpips_metric()
     fig, axes = plt.subplots(2, len(picks), figsize=(2.6 * len(picks), 4.6), squeeze=False)
     for k, (_, row) in enumerate(picks.iterrows()):
         image = load_image(row["image"])
-        for r, (shown, title) in enumerate(((image, Path(row["image"]).stem),
-                                            (degrade(image, "blur", float(level)), f"1 - cos = {row[column]:.4f}"))):
+        blurred = degrade(image, "blur", float(level))
+        label = f"1 - cos = {row[column]:.4f}"
+        if metric is not None:
+            with torch.no_grad():
+                label = f"LPIPS = {float(metric(image[None], blurred[None])):.4f}\n{label}"
+        for r, (shown, title) in enumerate(((image, Path(row["image"]).stem), (blurred, label))):
             axes[r, k].imshow(_thumbnail(shown))
             axes[r, k].set_title(title, fontsize=8)
             axes[r, k].axis("off")
@@ -86,11 +107,15 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
                     va="center", ha="right")
     _layout(fig)
     distance = FEATURE_DISTANCE.format(backbone=record.get("backbone"), weights=record.get("weights"))
+    if metric is not None:
+        measured = (f"LPIPS (the paper's distance; {LPIPS_NET}, {lpips_info['linear']}) and, below it, {distance}")
+    else:
+        measured = f"{distance}; not LPIPS, the paper's distance ({lpips_info})"
     caption = (f"Fig. 1: the same Gaussian blur (sigma = {level:g} px) changes the deep features of different images "
-               f"by different amounts. Per pair: {distance}. Images: {len(picks)} "
+               f"by different amounts. Per pair: {measured}. Images: {len(picks)} "
                f"{'pristine ' if len(pool) < len(frame) else ''}images of {Path(pddr_csv).parent.name} spread evenly "
-               "over the rank of that distance.")
-    paths = save_figure(fig, out_stem, caption, [record])
+               f"over the rank of the feature distance (encoder: {record.get('backbone')}).")
+    paths = save_figure(fig, out_stem, caption, [record] + ([lpips_info] if metric is not None else []))
     plt.close(fig)
     return [str(p) for p in paths]
 
@@ -100,13 +125,22 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
 
 
 def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str | None, heldout_fraction: float,
-            seed: int, out_stem: str | Path) -> dict[str, Any]:
-    """Distributions of pixel-domain DDR at the lowest / held-out-optimal / highest level and of text-driven DDR."""
+            seed: int, out_stem: str | Path, iddr_csv: str | Path | None = None) -> dict[str, Any]:
+    """Distributions of pixel-domain DDR at the lowest / held-out-optimal / highest level and of text-driven DDR
+    (and, with `iddr_csv`, of DDR with image-defined directions: an extension of the paper)."""
     import seaborn as sns
+
+    from ddr.pipeline.biqa import within_groups_srcc
 
     pixel, pixel_record = read_scores(pddr_csv)
     text, text_record = read_scores(ddr_csv)
     frame = pixel.merge(text[["image", "ddr"]], on="image", validate="one_to_one")
+    records = [pixel_record, text_record]
+    if iddr_csv:  # scored only outside the held-out split: NaN on the held-out rows, which are not shown anyway
+        image_dirs, image_record = read_scores(iddr_csv)
+        frame = frame.merge(image_dirs[["image", "ddr"]].rename(columns={"ddr": "iddr"}), on="image", how="left",
+                            validate="one_to_one")
+        records.append(image_record)
     if dist_type is not None:
         frame = frame[frame["dist_type"].astype(str) == str(dist_type)]
         if frame.empty:
@@ -123,20 +157,25 @@ def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str
     panels = [(f"low: {kind} {levels[0]:g}", columns[levels[0]]),
               (f"optimal (held-out): {kind} {chosen:g}", columns[chosen]),
               (f"high: {kind} {levels[-1]:g}", columns[levels[-1]]),
-              ("adaptive text-driven DDR", "ddr")]
-    fig, axes = plt.subplots(1, 4, figsize=(15, 4.2))
+              (f"adaptive text-driven DDR ({text_record.get('backbone')})", "ddr")]
+    if iddr_csv:
+        panels.append((f"image-defined directions ({image_record.get('backbone')}; extension)", "iddr"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.75 * len(panels), 4.2))
     summary = {"chosen": chosen, "heldout_srcc": {f"{k:g}": float(v) for k, v in heldout.items()}, "heldout": how,
                "panels": {}}
     for ax, (title, column) in zip(axes, panels):
-        values = shown[column].to_numpy(dtype=float)
-        value = stats.srcc(values, quality)
+        scored = shown[column].notna().to_numpy()  # image directions do not score their own held-out images
+        values = shown[column].to_numpy(dtype=float)[scored]
+        value = stats.srcc(values, quality[scored])
+        within = within_groups_srcc(shown[scored].assign(_v=values), "_v").get("within_srcc_mean", np.nan)
         summary["panels"][title] = value
-        data = pd.DataFrame({"DDR": values, "labels": group})
+        summary.setdefault("within", {})[title] = within
+        data = pd.DataFrame({"DDR": values, "labels": group[scored]})
         sns.histplot(data=data, x="DDR", hue="labels", kde=len(data) > 3, stat="density", common_norm=False,
                      element="step", ax=ax, hue_order=["worse half of labels", "better half of labels"])
         legend = ax.get_legend()
         if legend is not None:
-            legend.set_title(f"SRCC = {value:.3f}", prop={"size": 8})
+            legend.set_title(f"SRCC = {value:.3f}\nwithin ref & type = {within:.3f}", prop={"size": 8})
             for text_item in legend.get_texts():
                 text_item.set_fontsize(7)
         ax.set_title(title, fontsize=9)
@@ -148,8 +187,14 @@ def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str
                f"{pixel_record.get('weights')}) and for adaptive text-driven DDR ({text_record.get('backbone')}). "
                f"'Optimal' = highest pooled SRCC on held-out rows ({how}): {kind} {chosen:g}; held-out SRCC per level: "
                + ", ".join(f"{k:g}: {v:.3f}" for k, v in heldout.items())
-               + ". Legends: SRCC with the labels on the shown images; colours split the images at the median label.")
-    save_figure(fig, out_stem, caption, [pixel_record, text_record])
+               + ". Legends: SRCC with the labels on the shown images, pooled and within reference & type (mean over "
+               "groups; the one to read when labels order images only within a reference and type, as on the mini "
+               "set); colours split the images at the median label.")
+    if iddr_csv:
+        caption += (f" Last panel: DDR with image-defined directions on {image_record.get('backbone')} (an "
+                    "extension of the paper: direction = mean feature shift of held-out pristine images under the "
+                    "pixel-domain operators), beside the text-driven one.")
+    save_figure(fig, out_stem, caption, records)
     plt.close(fig)
     return summary
 
