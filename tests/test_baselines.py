@@ -47,9 +47,10 @@ def test_registry_names_and_unknown_name():
         build_baseline("ssim")
 
 
-def test_ilniqe_is_reported_unavailable_not_faked():
+def test_ilniqe_without_a_template_says_where_to_put_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("DDR_CACHE", str(tmp_path))
     for name in ("ilniqe", "IL-NIQE"):
-        with pytest.raises(BaselineUnavailable, match="IL-NIQE: not ported yet.*templateModel.mat"):
+        with pytest.raises(BaselineUnavailable, match=f"templatemodel.mat.*at {tmp_path}/ilniqe/.*fit_ilniqe"):
             build_baseline(name)
     assert UNAVAILABLE_TABLE_TEXT == "n/a (model not available offline)"
 

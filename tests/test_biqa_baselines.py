@@ -57,7 +57,7 @@ def test_nss_baselines_rise_with_noise_through_the_shards(noisy_set, name):
     assert record["direction"] == "lower_better" and record["available"] and not record["stand_in"]
     assert record["parameters"]
     if name == "niqe":
-        assert "niqe_image_params.mat" in record["parameters"]  # the table names the parameter file
+        assert "niqe_pris_params.npz" in record["parameters"]  # the table names the parameter file
 
 
 def test_clipiqa_uses_the_ddr_weights_record(noisy_set):
@@ -71,12 +71,13 @@ def test_clipiqa_uses_the_ddr_weights_record(noisy_set):
         baseline_scores.build_metric("clipiqa")
 
 
-def test_ilniqe_shards_say_unavailable(noisy_set):
+def test_ilniqe_shards_say_unavailable(noisy_set, monkeypatch):
+    monkeypatch.setenv("DDR_CACHE", str(noisy_set[0] / "empty-cache"))  # no template placed or refitted
     root, labels, _ = noisy_set
     frame, record = _run("ilniqe", root, labels)
     assert frame["prediction"].isna().all() and len(frame) == 3
     assert record["available"] is False and record["table_text"] == UNAVAILABLE_TABLE_TEXT
-    assert "templateModel.mat" in record["reason"]
+    assert "templatemodel.mat" in record["reason"] and "fit_ilniqe" in record["reason"]
 
 
 def test_piqe_scores_a_flat_image_instead_of_failing(tmp_path):

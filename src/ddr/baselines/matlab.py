@@ -56,9 +56,9 @@ def _cubic(x: np.ndarray) -> np.ndarray:
     return (1.5 * ax3 - 2.5 * ax2 + 1.0) * (ax <= 1) + (-0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0) * ((ax > 1) & (ax <= 2))
 
 
-def resize_matrix(in_length: int, scale: float, antialiasing: bool = True) -> np.ndarray:
+def resize_matrix(in_length: int, scale: float, antialiasing: bool = True, out_length: int | None = None) -> np.ndarray:
     """(out, in) matrix of MATLAB imresize's bicubic weights along one axis, borders mirrored as MATLAB does."""
-    out_length = int(np.ceil(in_length * scale))
+    out_length = int(np.ceil(in_length * scale)) if out_length is None else int(out_length)
     kernel_width = 4.0
     if scale < 1 and antialiasing:  # widen the kernel: h(x) = scale * cubic(scale * x)
         kernel_width /= scale
@@ -78,12 +78,20 @@ def resize_matrix(in_length: int, scale: float, antialiasing: bool = True) -> np
     return matrix
 
 
-def imresize(image: np.ndarray, scale: float, antialiasing: bool = True) -> np.ndarray:
-    """`imresize(double_img, scale)` ('bicubic', antialiasing on when shrinking) of a 2-D float image.
+def imresize(image: np.ndarray, scale: float | None = None, antialiasing: bool = True,
+             output_shape: tuple[int, int] | None = None) -> np.ndarray:
+    """`imresize(double_img, scale)` or `imresize(double_img, [rows cols])` ('bicubic', antialiasing on when
+    shrinking) of a 2-D float image, or of each channel of an HxWxC one.
 
-    Rows are resized first, then columns (MATLAB's order for equal scales); no rounding (double in, double out).
+    The axis with the smaller scale is resized first (MATLAB's order; rows first on ties); no rounding.
     """
     img = np.asarray(image, dtype=np.float64)
-    rows = resize_matrix(img.shape[0], scale, antialiasing)
-    cols = resize_matrix(img.shape[1], scale, antialiasing)
-    return (rows @ img) @ cols.T
+    if output_shape is None:
+        output_shape = (int(np.ceil(img.shape[0] * scale)), int(np.ceil(img.shape[1] * scale)))
+        scales = (scale, scale)
+    else:
+        scales = (output_shape[0] / img.shape[0], output_shape[1] / img.shape[1])
+    matrices = [resize_matrix(img.shape[a], scales[a], antialiasing, output_shape[a]) for a in (0, 1)]
+    for axis in sorted((0, 1), key=lambda a: scales[a]):
+        img = np.moveaxis(np.tensordot(matrices[axis], img, axes=([1], [axis])), 0, axis)
+    return img

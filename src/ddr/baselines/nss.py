@@ -31,8 +31,21 @@ def mscn(image: np.ndarray, c: float = 1.0, padding: str = "replicate", size: in
     return (img - mu) / (sd + c), sd
 
 
-def _first_argmin(values: np.ndarray) -> np.ndarray:
-    return np.argmin(values, axis=-1)
+def _nearest(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Index of the table entry nearest each value, first one on ties, 0 for NaN or inf: MATLAB's
+    `[~, i] = min(abs(table - v))` for a monotonic table, without an (n, 9801) difference array."""
+    ascending = table[0] < table[-1]
+    t = table if ascending else table[::-1]
+    v = np.asarray(values, dtype=np.float64)
+    hi = np.clip(np.searchsorted(t, v), 1, len(t) - 1)
+    lo = hi - 1
+    pick_hi = np.abs(t[hi] - v) < np.abs(v - t[lo])
+    tie = np.abs(t[hi] - v) == np.abs(v - t[lo])
+    idx = np.where(pick_hi, hi, lo)
+    if not ascending:  # in the original order, the first of two equally near entries is the higher index here
+        idx = np.where(tie, hi, idx)
+        idx = len(t) - 1 - idx
+    return np.where(np.isfinite(v), idx, 0)
 
 
 def ggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,8 +55,7 @@ def ggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e = np.abs(x).mean(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = sigma_sq / e**2
-    rho = np.where(np.isfinite(rho), rho, np.inf)
-    alpha = ALPHA_GRID[_first_argmin(np.abs(rho[..., None] - _GGD_RHO))]
+    alpha = ALPHA_GRID[_nearest(rho, _GGD_RHO)]
     return alpha, np.sqrt(sigma_sq)
 
 
@@ -62,8 +74,7 @@ def aggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         gamma_hat = left / right
         r_hat = np.abs(x).mean(axis=-1) ** 2 / sq.mean(axis=-1)
         r_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
-    diff = (_AGGD_RHO - r_norm[..., None]) ** 2
-    alpha = ALPHA_GRID[_first_argmin(np.where(np.isnan(diff), np.inf, diff))]
+    alpha = ALPHA_GRID[_nearest(r_norm, _AGGD_RHO)]
     return alpha, left, right
 
 

@@ -22,6 +22,7 @@ class MetricInfo:
     paper_column: str | None  # its column in the paper's Table 3 (config/paper_numbers/table3_biqa_srcc.csv)
     runnable: bool  # False: the paper's number is shown, marked "published value, not rerun"
     note: str
+    variants: tuple[str, ...] = ()  # other display names its scores may carry (e.g. a refitted model)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -35,10 +36,10 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True, "MATLAB piqe algorithm; no learned parameters"),
     MetricInfo("brisque", "BRISQUE", "lower_better", True, None, True,
                "LIVE release SVR trained on LIVE IQA: opinion-aware, its LIVE row is train-on-test"),
-    MetricInfo("ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", False,
-               "not ported yet: its feature extractor (MSCN, gradient, log-Gabor and colour statistics, PCA over "
-               "84px patches of the image resized to 504px) and its pristine template (templateModel.mat, no offline "
-               "source) are both needed; see docs/baselines.md"),
+    MetricInfo("ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", True,
+               "needs a template: the authors' templatemodel.mat placed in $DDR_CACHE/ilniqe/, or one refitted on "
+               "your pristine images with fit_ilniqe (scores then named 'IL-NIQE (refitted)')",
+               ("IL-NIQE (refitted)",)),
     MetricInfo("clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
                "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
                "CLIP-IQA uses RN50 at full resolution, hence the name"),

@@ -29,7 +29,8 @@ from ddr.reporting import paper_vs_ours, write_table
 PAPER_DATASETS = {"csiq": "CSIQ", "live": "LIVE", "tid2013": "TID2013", "kadid10k": "KADID", "koniq10k": "KonIQ",
                   "liveitw": "LIVEitw", "cid2013": "CID2013", "spaq": "SPAQ"}
 # our method names -> the paper's column names (every Table 3 column; from the metric registry)
-PAPER_METHODS = {m.display_name: m.paper_column for m in list_metrics() if m.paper_column}
+PAPER_METHODS = {name: m.paper_column for m in list_metrics() if m.paper_column
+                 for name in (m.display_name, *m.variants)}
 # the paper's columns we do not rerun (no offline definition/parameters): shown with the published value only
 PUBLISHED_ONLY = {m.paper_column for m in list_metrics() if m.paper_column and not m.runnable}
 OPINION_AWARE = {m.display_name: m for m in list_metrics() if m.opinion_aware}
@@ -99,6 +100,79 @@ def baseline_method(path: str | Path) -> Method:
                   parameters=record.get("parameters", ""))
 
 
+REAL_WEIGHTS_NOTE = ("Real-weights rows ([<encoder>, ...]): pixel-domain DDR at the held-out optimal level of each "
+                     "type and their mean, and DDR with image-defined directions (an extension of the paper for "
+                     "encoders without a text tower: direction = mean feature shift of held-out pristine images under "
+                     "the pixel-domain operators); both are evaluated on the rows outside the held-out split only "
+                     "(n in the full table). ")
+WITHIN_NOTE = ("'within ref & type' = SRCC among the images of one reference and one distortion type (with its "
+               "pristine image), mean and minimum over those groups: the number to read on sets whose labels order "
+               "images only within a reference and type (the mini set); pooled SRCC mixes references and types. ")
+
+
+def pixel_optimal_methods(pddr_csv: str | Path, heldout_fraction: float, seed: int) -> list[Method]:
+    """Pixel-domain DDR (real weights) at each type's held-out optimal level, and their mean, on the other rows."""
+    frame, record = read_scores(pddr_csv)
+    mask, how = heldout_mask(frame, heldout_fraction, seed)
+    encoder = record.get("backbone")
+    kinds = sorted({c[len("pddr_"):].split("@")[0] for c in frame.columns if c.startswith("pddr_") and "@" in c})
+    test = frame[~mask].copy()
+    methods, chosen_columns = [], []
+    for kind in kinds:
+        chosen, _ = select_level(frame, kind, mask)
+        column = level_columns(frame, kind)[chosen]
+        chosen_columns.append(column)
+        methods.append(Method(f"pixel DDR_{kind} [{encoder}, {kind} {chosen:g}]", column, test, record, domain="pixel",
+                              parameters=f"1 - cos(F(x), F({kind}_{chosen:g}(x))), level chosen on held-out rows "
+                                         f"({how}); scored on the other rows"))
+    if len(chosen_columns) > 1:
+        test["pddr_optimal_mean"] = test[chosen_columns].mean(axis=1)
+        methods.append(Method(f"pixel DDR [{encoder}, mean of optimal levels]", "pddr_optimal_mean", test, record,
+                              domain="pixel", parameters="mean of " + ", ".join(chosen_columns)))
+    return methods
+
+
+def image_direction_methods(iddr_csv: str | Path, per_type: Sequence[str] = ()) -> list[Method]:
+    """DDR with image-defined directions (extension of the paper) from iddr_<backbone>.csv (held-out rows absent)."""
+    frame, record = read_scores(iddr_csv)
+    encoder = record.get("backbone")
+    directions = record.get("directions") or {}
+    levels = ", ".join(f"{t} {v['level']:g}" for t, v in (directions.get("degradations") or {}).items())
+    text = (f"image-defined directions (extension): mean shift over {directions.get('n_images')} held-out pristine "
+            f"images at {levels}; adaptive; {record.get('scored', '')}")
+    out = [Method(f"DDR [{encoder}, image directions]", "ddr", frame, record,
+                  domain="feature (image-defined directions, extension)", parameters=text)]
+    for t in per_type:
+        out.append(Method(f"DDR_{t} [{encoder}, image directions]", f"ddr_{t}", frame, record,
+                          domain="feature (image-defined directions, extension)", parameters=text))
+    return out
+
+
+def real_weights_methods(pddr_csv: str | Path | None, iddr_csv: str | Path | None, heldout_fraction: float,
+                         seed: int, per_type: Sequence[str] = ()) -> list[Method]:
+    return ((pixel_optimal_methods(pddr_csv, heldout_fraction, seed) if pddr_csv else [])
+            + (image_direction_methods(iddr_csv, per_type) if iddr_csv else []))
+
+
+def within_groups_srcc(frame: pd.DataFrame, column: str, pred_direction: str = "higher_better") -> dict:
+    """Oriented SRCC inside every (reference, distortion type) group with the reference's pristine image:
+    {within_srcc_mean, within_srcc_min, n_groups}; empty without references."""
+    if not has_references(frame) or "dist_type" not in frame:
+        return {}
+    dist = frame["dist_type"].fillna("").astype(str)
+    parts = []
+    for kind in sorted(set(dist) - {""}):
+        part = frame[dist.isin([kind, ""])].assign(_group=lambda f: f["ref"].astype(str) + "|" + kind)
+        parts.append(part)
+    if not parts:
+        return {}
+    within = within_reference_srcc(pd.concat(parts), column, pred_direction=pred_direction, group="_group")
+    if within.empty:
+        return {}
+    return {"within_srcc_mean": float(within.mean()), "within_srcc_min": float(within.min()),
+            "n_groups": int(len(within))}
+
+
 def evaluate_method(method: Method, rows: pd.DataFrame | None, n_boot: int, seed: int, confidence: float,
                     ci_metrics: Sequence[str] = METRIC_COLUMNS) -> dict:
     """Evaluation row of one method on `rows` (default: all its rows); unavailable methods give an n/a row."""
@@ -118,11 +192,15 @@ def evaluate_method(method: Method, rows: pd.DataFrame | None, n_boot: int, seed
 
 
 def evaluate_dataset(dataset: str, ddr_csv: str | Path, baseline_csvs: Sequence[str | Path], out: str | Path,
-                     n_boot: int, seed: int, confidence: float, types: Sequence[str] = DEFAULT_TYPES) -> pd.DataFrame:
-    """evaluation.csv: one row per method (DDR over `types` + baselines) with SRCC/KRCC/PLCC and CIs; sources in
-    the sidecar."""
-    methods = ddr_methods(ddr_csv, types) + [baseline_method(p) for p in baseline_csvs]
-    rows = [{"dataset": dataset, **evaluate_method(m, None, n_boot, seed, confidence)} for m in methods]
+                     n_boot: int, seed: int, confidence: float, types: Sequence[str] = DEFAULT_TYPES,
+                     pddr_csv: str | Path | None = None, iddr_csv: str | Path | None = None,
+                     heldout_fraction: float = 0.3) -> pd.DataFrame:
+    """evaluation.csv: one row per method (DDR over `types`, the real-weights rows when their score files are given,
+    baselines) with SRCC/KRCC/PLCC and CIs, and within-reference-and-type SRCC; sources in the sidecar."""
+    methods = (ddr_methods(ddr_csv, types) + real_weights_methods(pddr_csv, iddr_csv, heldout_fraction, seed)
+               + [baseline_method(p) for p in baseline_csvs])
+    rows = [{"dataset": dataset, **evaluate_method(m, None, n_boot, seed, confidence),
+             **(within_groups_srcc(m.frame, m.column, m.direction) if m.available else {})} for m in methods]
     table = pd.DataFrame(rows)
     write_csv(out, table)
     write_json(f"{out}.provenance.json", base_provenance(dataset=dataset, n_boot=n_boot, seed=seed,
@@ -168,6 +246,12 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
         common += f"Methods computed with STAND-IN weights (not replication numbers): {', '.join(stand_in)}. "
     for _, row in unavailable.iterrows():
         common += f"{row['method']}: {UNAVAILABLE_TABLE_TEXT} ({row['reason']}). "
+    within_sets = [d for d in datasets if "within_srcc_mean" in table
+                   and table.loc[table["dataset"] == d, "within_srcc_mean"].notna().any()]
+    if table["method"].str.contains(r"\[", regex=True).any():  # real-weights rows are named '... [<encoder>, ...]'
+        common += REAL_WEIGHTS_NOTE
+    if within_sets:
+        common += WITHIN_NOTE
     for method in [m for m in methods if m in OPINION_AWARE]:
         common += (f"{method} is opinion-AWARE (trained on LIVE IQA): its LIVE value is train-on-test, not a "
                    "blind result. ")
@@ -184,6 +268,10 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
                     entry[dataset] = UNAVAILABLE_TABLE_TEXT
                 else:
                     entry[dataset] = float(rows.loc[dataset, metric])
+                if metric == "srcc" and dataset in within_sets:  # beside the pooled value (see WITHIN_NOTE)
+                    for stat in ("mean", "min"):
+                        value = rows.loc[dataset, f"within_srcc_{stat}"] if dataset in rows.index else np.nan
+                        entry[f"{dataset} within ref & type ({stat})"] = float(value)
             entry["parameters"] = first["parameters"] if bool(first["available"]) else (
                 f"{UNAVAILABLE_TABLE_TEXT}: {first['reason']}")
             wide.append(entry)
@@ -193,7 +281,8 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
                     + common, sources, bold_columns=datasets)
     full = table[["dataset", "method", "domain", "weights", "n", *[c for m in METRIC_COLUMNS for c in
                                                                     (m, f"{m}_ci_low", f"{m}_ci_high")],
-                  "plcc_method", "label_direction", "pred_direction", "available", "table_text", "parameters"]].copy()
+                  "plcc_method", "label_direction", "pred_direction", "available", "table_text", "parameters"]
+                 + [c for c in ("within_srcc_mean", "within_srcc_min", "n_groups") if c in table]].copy()
     full["n"] = full["n"].astype("Int64").astype(str)
     full["available"] = full["available"].map({True: "yes", False: "no"})
     write_table(full, tables_dir / biqa_plan.TABLE3["full"], "Table 3 (full): SRCC, KRCC, PLCC with 95% CIs",
@@ -214,8 +303,11 @@ def write_paper_vs_ours(table: pd.DataFrame, paper_csv: str | Path, stem: Path, 
         wide = pd.DataFrame(columns=["dataset", *values])
     comparison = paper_vs_ours(wide, paper[["dataset", *values]], keys=["dataset"], values=values)
     comparison[["ours", "ours - paper"]] = comparison[["ours", "ours - paper"]].astype(float)
+    refitted = {PAPER_METHODS[m] for m in ours["method"].unique() if m in PAPER_METHODS and "refitted" in m}
     comparison["status"] = np.where(comparison["quantity"].isin(PUBLISHED_ONLY), PUBLISHED_ONLY_TEXT,
-                                    np.where(comparison["ours"].isna(), "not available in this run", "rerun"))
+                                    np.where(comparison["ours"].isna(), "not available in this run",
+                                             np.where(comparison["quantity"].isin(refitted),
+                                                      "rerun with a REFITTED template", "rerun")))
     evaluated = sorted(set(table["dataset"]))
     note = ("" if set(evaluated) & set(PAPER_DATASETS) else
             f"None of the evaluated sets ({', '.join(evaluated)}) is one of the paper's, so 'ours' is empty here: "
@@ -224,7 +316,7 @@ def write_paper_vs_ours(table: pd.DataFrame, paper_csv: str | Path, stem: Path, 
                 f"{note}Published SRCC (Table 3 of the paper; copied in {biqa_plan.PAPER_TABLE3}) next to ours for the "
                 f"methods both ran; every column of the paper is listed. status '{PUBLISHED_ONLY_TEXT}' = no public "
                 "definition with its parameters is obtainable offline (see docs/baselines.md), so only the paper's "
-                "number is shown; IL-NIQE is n/a until it is ported. Our values are signed "
+                "number is shown; IL-NIQE needs its template (docs/baselines.md). Our values are signed "
                 "(positive = agrees with quality), the paper's are magnitudes. " + common, sources)
 
 
@@ -242,8 +334,10 @@ def blur_subset(frame: pd.DataFrame, dist_type: str) -> pd.DataFrame:
 
 def write_table1(pddr_csv: str | Path, ddr_csv: str | Path, baseline_csvs: Sequence[str | Path], dist_type: str,
                  out_stem: str | Path, notes: str, heldout_fraction: float, n_boot: int, seed: int,
-                 confidence: float, types: Sequence[str] = DEFAULT_TYPES) -> pd.DataFrame:
-    """SRCC of pixel-domain DDR_blur at every level vs DDR (text) and the baselines, on the blur subset."""
+                 confidence: float, types: Sequence[str] = DEFAULT_TYPES, iddr_csv: str | Path | None = None
+                 ) -> pd.DataFrame:
+    """SRCC of pixel-domain DDR_blur at every level vs DDR (text; and with image-defined directions when `iddr_csv`
+    is given) and the baselines, on the blur subset."""
     pixel_frame, pixel_record = read_scores(pddr_csv)
     subset = blur_subset(pixel_frame, dist_type)
     mask, how = heldout_mask(subset, heldout_fraction, seed)
@@ -255,6 +349,7 @@ def write_table1(pddr_csv: str | Path, ddr_csv: str | Path, baseline_csvs: Seque
                               extra={"level": level, "heldout_srcc": float(heldout[level]),
                                      "optimal": "yes" if level == chosen else ""}))
     methods += ddr_methods(ddr_csv, types, per_type=["blur"])
+    methods += image_direction_methods(iddr_csv, per_type=["blur"]) if iddr_csv else []
     methods += [baseline_method(p) for p in baseline_csvs]
     rows = []
     for method in methods:
@@ -287,6 +382,10 @@ def write_table1(pddr_csv: str | Path, ddr_csv: str | Path, baseline_csvs: Seque
                "SRCC among the images of one reference (mean and minimum over references). SRCC 95% CI: "
                f"{n_boot} paired bootstrap resamples (CIs of all statistics: Table 3). "
                f"{_direction_sentence(result.assign(dataset='subset'))} Labels: {notes}. ")
+    if iddr_csv:
+        caption += ("Rows '[<encoder>, image directions]': DDR with image-defined directions (an extension of the "
+                    "paper), scored on the rows outside the held-out split only. Read the within-ref columns: the "
+                    "labels order images only within a reference. ")
     if stand_in:
         caption += f"STAND-IN weights (not replication numbers): {', '.join(stand_in)}. "
     caption += ' '.join(f"{r['method']}: {UNAVAILABLE_TABLE_TEXT}." for _, r in result.iterrows() if not r["available"])
@@ -316,11 +415,30 @@ def ablation_rows(frame: pd.DataFrame, type_sets: Sequence[Sequence[str]],
 
 def write_table7(datasets: Sequence[str], main_encoder: str, score_files: Mapping[str, Mapping[str, str]],
                  type_sets: Sequence[Sequence[str]], default_types: Sequence[str], out_stem: str | Path,
-                 notes: Mapping[str, str], n_boot: int, seed: int, confidence: float) -> pd.DataFrame:
-    """score_files[dataset][encoder] = ddr_<encoder>.csv. SRCC (oriented) of every variant on every dataset."""
+                 notes: Mapping[str, str], n_boot: int, seed: int, confidence: float,
+                 real_weights: Mapping[str, tuple[str, str]] | None = None, heldout_fraction: float = 0.3
+                 ) -> pd.DataFrame:
+    """score_files[dataset][encoder] = ddr_<encoder>.csv. SRCC (oriented) of every variant on every dataset.
+    real_weights[dataset] = (pddr_<backbone>.csv, iddr_<backbone>.csv): the real-weights rows (pixel-domain optimal
+    levels; image-defined directions with adaptation on and off), on the rows outside the held-out split."""
     from ddr.pipeline.biqa_stats import srcc_with_ci
 
     long, sources = [], []
+    for dataset, (pddr_csv, iddr_csv) in (real_weights or {}).items():
+        methods = real_weights_methods(pddr_csv, iddr_csv, heldout_fraction, seed)
+        frame, record = read_scores(iddr_csv)
+        off = frame.assign(ddr_noadapt=frame[[f"ddr_noadapt_{t}" for t in default_types]].mean(axis=1))
+        methods.append(Method(f"DDR [{record.get('backbone')}, image directions, adaptation off]", "ddr_noadapt",
+                              off, record))
+        for method in methods:
+            direction = label_direction(method.frame, str(iddr_csv))
+            values, labels = method.frame[method.column], oriented(method.frame["score"], direction)
+            value, lo, hi = srcc_with_ci(values, labels, n_boot, seed, confidence)
+            long.append({"factor": "real weights (offline)", "setting": method.name, "dataset": dataset, "srcc": value,
+                         "srcc_ci_low": lo, "srcc_ci_high": hi, "weights": weights_text(method.record),
+                         "stand_in": bool(method.record.get("stand_in")),
+                         **within_groups_srcc(method.frame, method.column)})
+            sources.append(method.record)
     for dataset in datasets:
         for encoder, path in score_files[dataset].items():
             frame, record = read_scores(path)
@@ -333,9 +451,19 @@ def write_table7(datasets: Sequence[str], main_encoder: str, score_files: Mappin
                 value, lo, hi = srcc_with_ci(values, oriented(frame["score"], direction), n_boot, seed, confidence)
                 long.append({"factor": factor, "setting": setting, "dataset": dataset, "srcc": value,
                              "srcc_ci_low": lo, "srcc_ci_high": hi, "weights": weights_text(record),
-                             "stand_in": bool(record.get("stand_in"))})
+                             "stand_in": bool(record.get("stand_in")),
+                             **within_groups_srcc(frame.assign(_v=values), "_v")})
     long = pd.DataFrame(long)
+    real = long["factor"] == "real weights (offline)"
+    long = pd.concat([long[~real], long[real]], ignore_index=True)  # the paper's factors first
     wide = long.pivot_table(index=["factor", "setting"], columns="dataset", values="srcc", sort=False).reset_index()
+    if "within_srcc_mean" in long:  # beside the pooled SRCC (see WITHIN_NOTE)
+        for stat in ("mean", "min"):
+            extra = long.pivot_table(index=["factor", "setting"], columns="dataset", values=f"within_srcc_{stat}",
+                                     sort=False)
+            for dataset in extra.columns:
+                wide[f"{dataset} within ref & type ({stat})"] = [extra[dataset].get((f, s_), np.nan)
+                                                                  for f, s_ in zip(wide["factor"], wide["setting"])]
     weights = long.drop_duplicates(["factor", "setting"]).set_index(["factor", "setting"])["weights"]
     wide.insert(2, "weights", [weights[(f, s)] for f, s in zip(wide["factor"], wide["setting"])])
     wide.columns.name = None
@@ -346,6 +474,10 @@ def write_table7(datasets: Sequence[str], main_encoder: str, score_files: Mappin
                "columns, other backbones from their own feature caches. "
                f"Labels: {'; '.join(notes[d] for d in datasets if d in notes)}. 95% CIs ({n_boot} resamples) in "
                f"{Path(out_stem).name}_full. ")
+    if real_weights:
+        caption += REAL_WEIGHTS_NOTE
+    if "within_srcc_mean" in long:
+        caption += WITHIN_NOTE
     if stand_in:
         caption += f"STAND-IN weights (not replication numbers): {', '.join(stand_in)}. "
     write_table(wide, out_stem, "Table 7: BIQA ablation (SRCC)", caption, sources, bold_columns=list(datasets))
