@@ -27,7 +27,7 @@ def test_directions_and_opinion_awareness():
     assert [m.name for m in list_metrics() if m.opinion_aware] == ["brisque"]
     assert "train-on-test" in facts["brisque"].note
     assert "variant" in facts["clipiqa"].display_name  # not the authors' RN50 CLIP-IQA
-    assert {m.name for m in list_metrics(runnable_only=True)} == {"ddr", "niqe", "piqe", "brisque", "clipiqa"}
+    assert {m.name for m in list_metrics(runnable_only=True)} == {"ddr", "niqe", "piqe", "brisque", "ilniqe", "clipiqa"}
 
 
 @pytest.mark.parametrize("name", ["QAC", "lpsi", "dipIQ", "SNP-NIQE", "npqi", "ContentSep"])
