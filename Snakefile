@@ -13,6 +13,10 @@ from ddr.pipeline.config import ConfigError, check_dataset_names, validate_confi
 configfile: "config/config.yaml"
 
 
+# `make report` (snakemake --report results/<profile>/report.html): this page, then every table and figure
+report: "workflow/report/workflow.rst"
+
+
 _CONFIG_SOURCE = "configuration (config/config.yaml + any --configfile/--config)"
 try:
     validate_config(config, source=_CONFIG_SOURCE)
@@ -33,3 +37,14 @@ rule all:
     input:
         all_targets,
     default_target: True
+
+
+onsuccess:
+    # the last lines of a run say whether its numbers came from stand-in weights (see README "Weights")
+    from snakemake.logging import logger
+
+    from ddr.pipeline.weights import stand_in_warning
+
+    _warning = stand_in_warning(f"{RESULTS}/weights")
+    if _warning:
+        logger.warning(_warning)

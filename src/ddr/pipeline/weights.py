@@ -56,3 +56,13 @@ def backbone_from_record(record: dict[str, Any] | str | Path) -> Backbone:
     else:
         backbone.info.spec = record.get("requested", backbone.info.spec)
     return backbone
+
+
+def stand_in_warning(records_dir: str | Path) -> str:
+    """The end-of-run warning when any weights record in `records_dir` is a stand-in ("" when none is)."""
+    reasons = [f"{path.stem}: {record.get('reason', '')}" for path in sorted(Path(records_dir).glob("*.json"))
+               if (record := json.loads(path.read_text())).get("stand_in")]
+    if not reasons:
+        return ""
+    return ("STAND-IN WEIGHTS (not replication results): this run's CLIP-based numbers came from weights other than "
+            "the released ones; file names keep the requested encoder's name. " + "; ".join(reasons))
