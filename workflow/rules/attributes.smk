@@ -20,6 +20,8 @@ rule attribute_shard:
         runtime=120,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/attributes/{{dataset}}_{{shard}}-of-{{n}}.tsv",
     log:
         f"{LOGS}/attributes/{{dataset}}_{{shard}}-of-{{n}}.log",
     script:
@@ -58,6 +60,8 @@ rule attributes_table2:
         runtime=60,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/attributes/table2.tsv",
     log:
         f"{LOGS}/attributes/table2.log",
     script:

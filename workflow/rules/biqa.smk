@@ -40,6 +40,8 @@ rule baseline_shard:
         gpu=lambda wc: ENCODER_GPUS if wc.baseline == "clipiqa" else 0,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/baselines/{{dataset}}_{{baseline}}_{{shard}}-of-{{n}}.tsv",
     log:
         f"{LOGS}/baselines/{{dataset}}_{{baseline}}_{{shard}}-of-{{n}}.log",
     script:
@@ -58,6 +60,8 @@ rule baseline_scores:
         baselines=BIQA["baselines"],
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/baselines/{{dataset}}_merge.tsv",
     log:
         f"{LOGS}/baselines/{{dataset}}_merge.log",
     script:
@@ -81,6 +85,8 @@ rule biqa_evaluation:
         runtime=60,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/{{dataset}}_evaluation.tsv",
     log:
         f"{LOGS}/biqa/{{dataset}}_evaluation.log",
     script:
@@ -104,6 +110,8 @@ rule biqa_table3:
         confidence=BIQA["confidence"],
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/table3.tsv",
     log:
         f"{LOGS}/biqa/table3.log",
     script:
@@ -136,6 +144,8 @@ rule biqa_table1:
         runtime=60,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/table1.tsv",
     log:
         f"{LOGS}/biqa/table1.log",
     script:
@@ -168,6 +178,8 @@ rule biqa_table7:
         runtime=60,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/table7.tsv",
     log:
         f"{LOGS}/biqa/table7.log",
     script:
@@ -209,6 +221,8 @@ rule descriptor_figures:
         runtime=30,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/figures.tsv",
     log:
         f"{LOGS}/biqa/figures.log",
     script:
@@ -233,6 +247,8 @@ rule feature_statistics_shard:
         gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/featstats/{{dataset}}_{{shard}}-of-{{n}}.tsv",
     log:
         f"{LOGS}/featstats/{{dataset}}_{{shard}}-of-{{n}}.log",
     script:
@@ -263,6 +279,8 @@ rule descriptor_figure7:
         runtime=30,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/biqa/fig7.tsv",
     log:
         f"{LOGS}/biqa/fig7.log",
     script:

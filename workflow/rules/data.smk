@@ -12,6 +12,8 @@ rule build_mini:
         runtime=20,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/build_mini.tsv",
     log:
         f"{LOGS}/build_mini.log",
     script:
@@ -34,6 +36,8 @@ rule download_dataset:
         runtime=480,  # minutes: the largest archives are tens of GB
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/download_{{dataset}}.tsv",
     log:
         f"{LOGS}/download_{{dataset}}.log",
     script:
@@ -52,6 +56,8 @@ rule labels:
         runtime=20,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/labels_{{dataset}}.tsv",
     log:
         f"{LOGS}/labels_{{dataset}}.log",
     script:

@@ -19,6 +19,8 @@ rule clip_weights:
         runtime=30,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/clip_weights_{{arch}}+{{tag}}.tsv",
     log:
         f"{LOGS}/clip_weights_{{arch}}+{{tag}}.log",
     script:
@@ -41,6 +43,8 @@ rule clip_features:
         gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/features/{{dataset}}_{{arch}}+{{tag}}_{{shard}}-of-{{n}}.tsv",
     log:
         f"{LOGS}/features/{{dataset}}_{{arch}}+{{tag}}_{{shard}}-of-{{n}}.log",
     script:
@@ -66,6 +70,8 @@ rule pixel_features:
         gpu=ENCODER_GPUS,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/features/{{dataset}}_pixel-{{backbone}}_{{shard}}-of-{{n}}.tsv",
     log:
         f"{LOGS}/features/{{dataset}}_pixel-{{backbone}}_{{shard}}-of-{{n}}.log",
     script:
@@ -85,6 +91,8 @@ rule ddr_scores:
         runtime=30,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/scores/{{dataset}}_ddr_{{arch}}+{{tag}}.tsv",
     log:
         f"{LOGS}/scores/{{dataset}}_ddr_{{arch}}+{{tag}}.log",
     script:
@@ -103,6 +111,8 @@ rule pixel_scores:
         runtime=30,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/scores/{{dataset}}_pddr_{{backbone}}.tsv",
     log:
         f"{LOGS}/scores/{{dataset}}_pddr_{{backbone}}.log",
     script:

@@ -34,6 +34,8 @@ rule restoration_pairs:
         mini_root=f"{DATA}/mini",
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/pairs_{{task}}_{{dataset}}.tsv",
     log:
         f"{LOGS}/restoration/pairs_{{task}}_{{dataset}}.log",
     script:
@@ -62,6 +64,8 @@ rule restoration_train:
         runtime=RDAG.resource("train", "runtime", 60),
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/train/{RUN_PATH}.tsv",
     log:
         f"{LOGS}/restoration/train/{RUN_PATH}.log",
     script:
@@ -88,6 +92,8 @@ rule restoration_eval:
         runtime=RDAG.resource("eval", "runtime", 60),
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/eval/{RUN_PATH}.tsv",
     log:
         f"{LOGS}/restoration/eval/{RUN_PATH}.log",
     script:
@@ -104,6 +110,8 @@ rule restoration_input_metrics:
         protocol=RDAG.protocol,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/input_{{task}}_{{dataset}}.tsv",
     log:
         f"{LOGS}/restoration/input_{{task}}_{{dataset}}.log",
     script:
@@ -126,6 +134,8 @@ rule restoration_tables:
         profile=PROFILE,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/tables.tsv",
     log:
         f"{LOGS}/restoration/tables.log",
     script:
@@ -144,6 +154,8 @@ rule restoration_figures:
         profile=PROFILE,
     conda:
         "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/restoration/figures.tsv",
     log:
         f"{LOGS}/restoration/figures.log",
     script:
