@@ -23,11 +23,12 @@ def test_every_paper_column_is_in_the_registry():
 def test_directions_and_opinion_awareness():
     facts = {m.name: m for m in list_metrics()}
     assert {facts[n].direction for n in ("niqe", "piqe", "brisque", "ilniqe", "snpniqe", "npqi")} == {"lower_better"}
-    assert {facts[n].direction for n in ("ddr", "clipiqa")} == {"higher_better"}
+    assert {facts[n].direction for n in ("ddr", "clipiqa", "clipiqarn50")} == {"higher_better"}
     assert [m.name for m in list_metrics() if m.opinion_aware] == ["brisque"]
     assert "train-on-test" in facts["brisque"].note
     assert "variant" in facts["clipiqa"].display_name  # not the authors' RN50 CLIP-IQA
-    assert {m.name for m in list_metrics(runnable_only=True)} == {"ddr", "niqe", "piqe", "brisque", "ilniqe", "clipiqa"}
+    assert {m.name for m in list_metrics(runnable_only=True)} == {"ddr", "niqe", "piqe", "brisque", "ilniqe", "clipiqa",
+                                                                     "clipiqarn50"}
 
 
 @pytest.mark.parametrize("name", ["QAC", "lpsi", "dipIQ", "SNP-NIQE", "npqi", "ContentSep"])

@@ -2,8 +2,10 @@
 similarity to the antonym prompts "Good photo." / "Bad photo.", probability of "good".
 
 Why a variant, and named so: the authors' CLIP-IQA runs OpenAI's RN50 on the full-resolution image (no resize, no
-crop); whose weights cannot be fetched offline. This one runs on the *same* CLIP backbone as DDR (ViT-B/32 by
-default) so the comparison isolates the scoring rule; tables call it "CLIP-IQA (variant: DDR backbone)". Pass
+crop, the attention pool's positional embedding left out so any size works). `ClipIQA` with the default
+`full_resolution=False` runs on the *same* CLIP backbone as DDR (ViT-B/32 by default) so the comparison isolates
+the scoring rule; tables call it "CLIP-IQA (variant: DDR backbone)". `build_clipiqa_rn50` is the authors'
+definition (registry name "clipiqa-rn50"); it needs OpenAI's RN50 weights in the open_clip cache. Pass
 either an open_clip-like model (`.encode_image`, `.encode_text`) plus its tokenizer, or a bare `encode_image`
 callable plus precomputed text features of the two prompts. Preprocessing: resize the shorter side to the model's
 input size (bicubic, antialiased), centre crop to a square (ViT position embeddings are fixed-size), CLIP mean/std
@@ -62,6 +64,7 @@ class ClipIQA(Metric):
         model_name: str | None = None,
         pretrained: str | None = None,
         parameters: str | None = None,
+        full_resolution: bool = False,
     ):
         if model is None and encode_image is None:
             if model_name is None:
@@ -97,15 +100,29 @@ class ClipIQA(Metric):
         self.mean, self.std = tuple(mean), tuple(std)
         self.batch_size = int(batch_size)
         self.prompts = tuple(prompts)
+        self.full_resolution = bool(full_resolution)
+        if self.full_resolution and not hasattr(getattr(model, "visual", None), "attnpool"):
+            raise ValueError("CLIP-IQA at full resolution needs a ResNet CLIP (attention pooling), e.g. RN50")
         backbone = f"open_clip {model_name}/{pretrained}" if model_name else "the CLIP backbone passed in (same as DDR)"
         self.parameters = parameters or (
             f"zero-shot, no trained parameters beyond {backbone}; prompts {list(self.prompts)}; "
-            f"logit scale {self.logit_scale:.4g}; shorter side -> {self.image_size} + centre crop, CLIP normalisation"
+            f"logit scale {self.logit_scale:.4g}; "
+            + ("full resolution, no positional embedding" if full_resolution else
+               f"shorter side -> {self.image_size} + centre crop") + ", CLIP normalisation"
         )
 
     @torch.no_grad()
     def score_images(self, images: Sequence, progress: bool = True) -> np.ndarray:
         images = list(images)
+        if self.full_resolution:  # the authors' input handling: whole image, one at a time, CLIP normalisation
+            out = np.empty(len(images), dtype=np.float64)
+            for i, im in enumerate(tqdm(images, desc=self.name, disable=not progress, leave=False)):
+                x = torch.from_numpy(to_hwc_float(im, i)).permute(2, 0, 1).float()
+                m = torch.tensor(self.mean).view(3, 1, 1)
+                s = torch.tensor(self.std).view(3, 1, 1)
+                feats = encode_without_position(self.model.visual, ((x - m) / s)[None].to(self.device))
+                out[i] = self._probabilities_from(feats)[0]
+            return out
         out = np.empty(len(images), dtype=np.float64)
         starts = range(0, len(images), self.batch_size)
         for start in tqdm(starts, desc=self.name, disable=not progress, leave=False):
@@ -125,7 +142,10 @@ class ClipIQA(Metric):
         return out
 
     def _probabilities(self, batch: torch.Tensor) -> np.ndarray:
-        feats = F.normalize(self._encode_image(batch).float(), dim=-1)
+        return self._probabilities_from(self._encode_image(batch))
+
+    def _probabilities_from(self, feats: torch.Tensor) -> np.ndarray:
+        feats = F.normalize(feats.float(), dim=-1)
         logits = self.logit_scale * feats @ self.text_features.T
         return torch.softmax(logits, dim=-1)[:, 0].double().cpu().numpy()
 
@@ -161,4 +181,28 @@ def build_clipiqa(backbone: str = "clip:ViT-B-32:openai", device: str | torch.de
     weights = "STAND-IN weights" if info.stand_in else f"weights {info.weights}"
     metric.parameters = f"zero-shot on the DDR backbone {info.spec}, {weights}; {metric.parameters}"
     metric.backbone_info = info.as_dict()
+    return metric
+
+
+def encode_without_position(visual, x: torch.Tensor) -> torch.Tensor:
+    """A ResNet CLIP's image embedding with the attention pool's positional embedding left out (what CLIP-IQA's
+    authors do so that images of any size can be scored at full resolution)."""
+    pool = visual.attnpool
+    x = visual.layer4(visual.layer3(visual.layer2(visual.layer1(visual.stem(x)))))
+    x = x.flatten(2).permute(2, 0, 1)  # (HW, N, C)
+    x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+    x, _ = F.multi_head_attention_forward(
+        query=x[:1], key=x, value=x, embed_dim_to_check=x.shape[-1], num_heads=pool.num_heads,
+        q_proj_weight=pool.q_proj.weight, k_proj_weight=pool.k_proj.weight, v_proj_weight=pool.v_proj.weight,
+        in_proj_weight=None, in_proj_bias=torch.cat([pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
+        bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0, out_proj_weight=pool.c_proj.weight,
+        out_proj_bias=pool.c_proj.bias, use_separate_proj_weight=True, training=False, need_weights=False)
+    return x[0]
+
+
+def build_clipiqa_rn50(device: str | torch.device = "cpu", backbone: str = "clip:RN50:openai", **kwargs) -> ClipIQA:
+    """CLIP-IQA as its authors define it: OpenAI RN50, "Good photo."/"Bad photo.", full-resolution input without
+    the positional embedding, logit scale 100."""
+    metric = build_clipiqa(backbone, device, full_resolution=True, logit_scale=100.0, **kwargs)
+    metric.name = "CLIP-IQA"
     return metric

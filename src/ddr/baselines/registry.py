@@ -43,6 +43,9 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
                "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
                "CLIP-IQA uses RN50 at full resolution, hence the name"),
+    MetricInfo("clipiqarn50", "CLIP-IQA", "higher_better", False, None, True,
+               "the authors' zero-shot CLIP-IQA: OpenAI RN50 at full resolution without positional embedding, "
+               "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache"),
     MetricInfo("qac", "QAC", "higher_better", False, "QAC", False,
                f"quality-aware clustering codebook learned by its authors; {_NOT_OFFLINE}"),
     MetricInfo("lpsi", "LPSI", "higher_better", False, "LPSI", False,
@@ -88,6 +91,8 @@ def _builder(key: str) -> Callable[..., Metric]:
         from ddr.baselines.ilniqe import build_ilniqe as builder
     elif key == "clipiqa":
         from ddr.baselines.clip_iqa import build_clipiqa as builder
+    elif key == "clipiqarn50":
+        from ddr.baselines.clip_iqa import build_clipiqa_rn50 as builder
     elif key == "ddr":
         from ddr.baselines.ddr_metric import DDRMetric as builder
     else:
@@ -106,6 +111,6 @@ def create_metric(name: str, device: str = "cpu", **kwargs) -> Metric:
     if not info.runnable:
         raise BaselineUnavailable(f"{info.display_name}: {info.note}; Table 3 shows the paper's number marked "
                                   f"'{PUBLISHED_ONLY_TEXT}'")
-    if info.name in ("ddr", "clipiqa"):
+    if info.name in ("ddr", "clipiqa", "clipiqarn50"):
         kwargs["device"] = device
     return _builder(info.name)(**kwargs)
