@@ -18,6 +18,7 @@ from torch import nn
 
 from ddr import descriptor
 from ddr.backbones import Backbone, load_backbone
+from ddr.directions import ImageDirections
 from ddr.inputs import as_image_list, as_response_batch
 from ddr.io import load_image
 from ddr.patches import encode_patches
@@ -72,18 +73,34 @@ class DDR(ResponseModel):
         prompts: dict[str, tuple[str, str]] | None = None,
         adaptive: bool = True,
         eps: float = descriptor.ADAPTATION_EPS,
+        directions: "str | ImageDirections" = "text",
     ):
+        """`directions`: "text" (the paper: prompt pairs through the text tower) or ddr.directions.ImageDirections
+        (the image-defined extension, for encoders without a text tower; `types`/`prompts` then do not apply)."""
         super().__init__()
         self.backbone = backbone.freeze()
-        self.prompts = resolve_prompts(types, prompts)
-        self.types = list(self.prompts)
         self.adaptive = adaptive
         self.eps = eps
-        clean = [pair[0] for pair in self.prompts.values()]
-        degraded = [pair[1] for pair in self.prompts.values()]
-        with torch.no_grad():  # prompt embeddings: once per model
-            directions = descriptor.text_directions(backbone.encode_text(clean), backbone.encode_text(degraded))
-        self.register_buffer("directions", directions.float(), persistent=False)
+        if isinstance(directions, ImageDirections):
+            if prompts:
+                raise ValueError("prompts apply to text directions only; image-defined directions have none")
+            wanted = list(types) if types else directions.types
+            missing = [t for t in wanted if t not in directions.types]
+            if missing:
+                raise ValueError(f"types {missing} are not among the image-defined directions {directions.types}")
+            self.prompts, self.types, self.image_directions = {}, wanted, directions
+            vectors = directions.vectors[[directions.types.index(t) for t in wanted]]
+        elif directions == "text":
+            self.prompts = resolve_prompts(types, prompts)
+            self.types, self.image_directions = list(self.prompts), None
+            clean = [pair[0] for pair in self.prompts.values()]
+            degraded = [pair[1] for pair in self.prompts.values()]
+            with torch.no_grad():  # prompt embeddings: once per model
+                vectors = descriptor.text_directions(backbone.encode_text(clean), backbone.encode_text(degraded))
+        else:
+            raise ValueError(f"directions must be 'text' or an ImageDirections (see DDR.from_backbone); got "
+                             f"{directions!r}")
+        self.register_buffer("directions", vectors.float(), persistent=False)
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -97,8 +114,24 @@ class DDR(ResponseModel):
         return cls(from_openai_checkpoint(path), **kwargs)
 
     @classmethod
-    def from_backbone(cls, backbone: Backbone, **kwargs) -> "DDR":
-        return cls(backbone, **kwargs)
+    def from_backbone(cls, backbone: Backbone, directions: "str | ImageDirections" = "auto", images=None,
+                      levels=None, seed: int = 0, **kwargs) -> "DDR":
+        """directions: "text" (needs a text tower), "images" (image-defined, an extension of the paper: measured on
+        `images`, pristine (3, H, W) tensors that must not be the ones scored, default the bundled photographs of
+        ddr.directions.bundled_pristine_images; `levels` {type: level}; cached), an ImageDirections, or "auto"
+        (text when the backbone has a text tower, else images)."""
+        from ddr import directions as image_directions
+
+        if directions == "auto":
+            directions = "text" if backbone.has_text else "images"
+        if directions == "images":
+            names = None
+            if images is None:
+                names, images = image_directions.bundled_pristine_images(seed=seed)
+            directions = image_directions.cached(backbone, as_image_list(images), levels, seed, names=names)
+        elif images is not None or levels is not None:
+            raise ValueError("images/levels apply to directions='images' only")
+        return cls(backbone, directions=directions, **kwargs)
 
     # scoring ------------------------------------------------------------------------------------------------
     def scores_from_features(self, features: torch.Tensor) -> torch.Tensor:
@@ -126,6 +159,7 @@ class DDR(ResponseModel):
             **self.backbone.info.as_dict(),
             "domain": "feature",
             "types": self.types,
+            "directions": "text" if self.image_directions is None else self.image_directions.record,
             "prompts": {t: list(p) for t, p in self.prompts.items()},
             "adaptive": self.adaptive,
             "eps": self.eps,

@@ -71,6 +71,7 @@ rule baseline_scores:
 rule biqa_evaluation:
     input:
         ddr=BIQA_LAYOUT.ddr("{dataset}", clip_encoder()),
+        real=lambda wc: BIQA_LAYOUT.real_weights(config, wc.dataset),  # [pddr, iddr] or []
         baselines=lambda wc: [BIQA_LAYOUT.baseline(wc.dataset, b) for b in BIQA["baselines"]],
     output:
         evaluation=BIQA_LAYOUT.evaluation("{dataset}"),
@@ -80,6 +81,7 @@ rule biqa_evaluation:
         n_boot=BIQA["bootstrap"],
         confidence=BIQA["confidence"],
         seed=config["seed"],
+        heldout_fraction=BIQA["heldout_fraction"],
     resources:
         mem_mb=4000,
         runtime=60,
@@ -122,6 +124,7 @@ rule biqa_table1:
     input:
         pddr=BIQA_LAYOUT.pddr(BIQA["blur_subset"]["dataset"], config["pixel"]["backbone"]),
         ddr=BIQA_LAYOUT.ddr(BIQA["blur_subset"]["dataset"], clip_encoder()),
+        real=BIQA_LAYOUT.real_weights(config, BIQA["blur_subset"]["dataset"]),  # [pddr, iddr] or []
         baselines=[BIQA_LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
     output:
         report(
@@ -156,6 +159,7 @@ rule biqa_table7:
     input:
         # dataset by dataset, the default encoder first (the script rebuilds the mapping from this order)
         [BIQA_LAYOUT.ddr(d, e) for d in BIQA["ablation_datasets"] for e in ABLATION_ENCODERS],
+        real=[f for d in BIQA["ablation_datasets"] for f in BIQA_LAYOUT.real_weights(config, d)],  # pairs per set
     output:
         report(
             BIQA_LAYOUT.table(biqa_plan.TABLE7)[0],
@@ -168,6 +172,7 @@ rule biqa_table7:
         datasets=BIQA["ablation_datasets"],
         encoders=ABLATION_ENCODERS,
         type_sets=BIQA["ablation_type_sets"],
+        heldout_fraction=BIQA["heldout_fraction"],
         default_types=config["ddr"]["types"],
         notes=BIQA_NOTES,
         n_boot=BIQA["bootstrap"],
@@ -195,6 +200,7 @@ rule descriptor_figures:
         fig1_pddr=BIQA_LAYOUT.pddr(BIQA["fig1"]["dataset"], config["pixel"]["backbone"]),
         fig2_pddr=BIQA_LAYOUT.pddr(BIQA["distribution"]["dataset"], config["pixel"]["backbone"]),
         fig2_ddr=BIQA_LAYOUT.ddr(BIQA["distribution"]["dataset"], clip_encoder()),
+        fig2_real=BIQA_LAYOUT.real_weights(config, BIQA["distribution"]["dataset"])[1:],  # [iddr] or []
         fig4_ddr=BIQA_LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
     output:
         fig1=[

@@ -119,4 +119,55 @@ rule pixel_scores:
         "../scripts/ddr_scores.py"
 
 
+# Image-defined directions (an extension of the paper, ddr.directions): for an encoder without a text tower, measured
+# on a seeded choice of pristine held-out images, then used on the clean features of the pixel-domain cache.
+rule image_directions:
+    input:
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt",
+        f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt.provenance.json",
+    params:
+        levels=config["directions"]["levels"],
+        n_images=config["directions"]["n_images"],
+        seed=config["directions"]["seed"],
+        heldout_fraction=config["biqa"]["heldout_fraction"],
+        batch_size=config["features"]["batch_size"],
+        device=config["features"]["device"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+        gpu=ENCODER_GPUS,
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/directions/{{dataset}}_{{backbone}}.tsv",
+    log:
+        f"{LOGS}/directions/{{dataset}}_{{backbone}}.log",
+    script:
+        "../scripts/image_directions.py"
+
+
+rule image_direction_scores:
+    input:
+        shards=lambda wc: feature_shards(wc.dataset, f"pixel-{wc.backbone}"),
+        directions=f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt",
+        labels=f"{DATA}/labels/{{dataset}}.csv",
+    output:
+        f"{RESULTS}/scores/{{dataset}}/iddr_{{backbone}}.csv",
+        f"{RESULTS}/scores/{{dataset}}/iddr_{{backbone}}.csv.provenance.json",
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../environment.yml"
+    benchmark:
+        f"{RESULTS}/benchmarks/scores/{{dataset}}_iddr_{{backbone}}.tsv",
+    log:
+        f"{LOGS}/scores/{{dataset}}_iddr_{{backbone}}.log",
+    script:
+        "../scripts/image_direction_scores.py"
+
+
 STAGE_TARGETS.append(feature_stage_targets)

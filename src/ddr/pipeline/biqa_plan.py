@@ -54,6 +54,15 @@ class Layout:
     def pddr(self, dataset: str, backbone: str) -> str:
         return self.scores(dataset, f"pddr_{backbone}")
 
+    def iddr(self, dataset: str, backbone: str) -> str:
+        """DDR with image-defined directions (extension of the paper) on `backbone`'s pixel-domain feature cache."""
+        return self.scores(dataset, f"iddr_{backbone}")
+
+    def real_weights(self, config: Mapping[str, Any], dataset: str) -> list[str]:
+        """[pddr, iddr] score files of the real-weights rows (pixel backbone without a text tower), else []."""
+        backbone = config["pixel"]["backbone"]
+        return [] if backbone == "clip" else [self.pddr(dataset, backbone), self.iddr(dataset, backbone)]
+
     def baseline(self, dataset: str, baseline: str) -> str:
         return self.scores(dataset, f"baseline_{baseline}")
 

@@ -32,7 +32,8 @@ def feature_domain_table(model: DDR, cached: dict) -> pd.DataFrame:
         row.update({f"ddr_noadapt_{t}": v for t, v in zip(model.types, raw.tolist())})
         rows.append(row)
     table = pd.DataFrame(rows)
-    table.insert(1, "ddr", table[[f"ddr_{t}" for t in DEFAULT_TYPES]].mean(axis=1))
+    default = [t for t in DEFAULT_TYPES if t in model.types] or model.types  # image directions may have fewer types
+    table.insert(1, "ddr", table[[f"ddr_{t}" for t in default]].mean(axis=1))
     return table
 
 
@@ -45,9 +46,11 @@ def pixel_domain_table(cached: dict) -> pd.DataFrame:
     return table
 
 
-def write_scores(table: pd.DataFrame, labels_csv: str | Path, out: str | Path, provenance: dict) -> None:
-    """Join with the labels (keeping the labels' order), stamp stand-in status, write CSV + provenance sidecar."""
-    labels = pd.read_csv(labels_csv)
+def write_scores(table: pd.DataFrame, labels_csv: str | Path | pd.DataFrame, out: str | Path,
+                 provenance: dict) -> None:
+    """Join with the labels (a file, or the label rows to score; keeping their order), stamp stand-in status, write
+    CSV + provenance sidecar."""
+    labels = labels_csv if isinstance(labels_csv, pd.DataFrame) else pd.read_csv(labels_csv)
     merged = labels.merge(table, on="image", how="inner", validate="one_to_one")
     if len(merged) != len(labels):
         missing = sorted(set(labels["image"]) - set(table["image"]))[:5]
