@@ -53,3 +53,20 @@ def test_create_metric_scores_tensors_and_arrays_alike():
 def test_unknown_metric_lists_the_known_ones():
     with pytest.raises(KeyError, match="unknown metric 'ssim'; known: ddr, niqe"):
         create_metric("ssim")
+
+
+def test_table3_lists_every_paper_column(tmp_path):
+    rows = biqa.published_only_rows(["DDR", "NIQE", "IL-NIQE (refitted)"], ["live", "csiq"])
+    shown = {r["method"]: r for r in rows}
+    assert set(shown) == {"QAC", "PIQE", "LPSI", "dipIQ", "SNP-NIQE", "NPQI", "ContentSep"}
+    assert shown["QAC"]["live"] == PUBLISHED_ONLY_TEXT and "not run" in shown["PIQE"]["csiq"]
+    table = pd.DataFrame({"dataset": ["live", "live", "live"], "method": ["DDR", "IL-NIQE (refitted)", "BRISQUE"],
+                          "srcc": [0.9, 0.8, 0.95], "available": [True, True, True]})
+    biqa.write_paper_vs_ours(table, PAPER_TABLE3, tmp_path / "paper_vs_ours", [], "")
+    out = pd.read_csv(tmp_path / "paper_vs_ours.csv")
+    live = out[out["dataset"] == "LIVE"].set_index("quantity")
+    assert live.loc["DDR", "status"] == "rerun" and live.loc["DDR", "ours"] == 0.9
+    assert live.loc["ILNIQE", "status"] == "rerun with a REFITTED template"
+    assert live.loc["QAC", "status"] == PUBLISHED_ONLY_TEXT and live.loc["QAC", "paper"] == 0.8683
+    assert live.loc["PIQE", "status"] == "not available in this run"
+    assert set(out["quantity"]) == set(pd.read_csv(PAPER_TABLE3).columns) - {"dataset"}

@@ -275,6 +275,7 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
             entry["parameters"] = first["parameters"] if bool(first["available"]) else (
                 f"{UNAVAILABLE_TABLE_TEXT}: {first['reason']}")
             wide.append(entry)
+        wide += published_only_rows(methods, datasets)
         write_table(pd.DataFrame(wide), tables_dir / biqa_plan.TABLE3[metric],
                     f"Table 3: opinion-unaware BIQA, {label}",
                     f"{label} of each method (rows) with the labels of each set (columns); best per set in bold. "
@@ -289,6 +290,19 @@ def write_table3(evaluations: Sequence[str | Path], tables_dir: str | Path, pape
                 f"Every statistic with its {confidence:.0%} paired-bootstrap CI ({n_boot} resamples, percentile). "
                 f"{PLCC_CI_NOTE}. plcc_raw = Pearson without the logistic mapping. " + common, sources)
     write_paper_vs_ours(table, paper_csv, tables_dir / biqa_plan.TABLE3["paper"], sources, common)
+
+
+def published_only_rows(methods: Sequence[str], datasets: Sequence[str]) -> list[dict]:
+    """A row for each of the paper's Table 3 columns that no evaluated method covers, saying why it was not rerun;
+    its published SRCC is in the paper-vs-ours companion."""
+    covered = {PAPER_METHODS[m] for m in methods if m in PAPER_METHODS}
+    rows = []
+    for info in list_metrics():
+        if info.paper_column and info.paper_column not in covered:
+            text = PUBLISHED_ONLY_TEXT if not info.runnable else "not run (not in biqa.baselines)"
+            rows.append({"method": info.display_name, "weights": "", **{d: text for d in datasets},
+                         "parameters": f"{text}: {info.note}; the paper's SRCC is in {biqa_plan.TABLE3['paper']}"})
+    return rows
 
 
 def write_paper_vs_ours(table: pd.DataFrame, paper_csv: str | Path, stem: Path, sources, common: str) -> None:
