@@ -138,3 +138,27 @@ def test_mini_ddr_blur_falls_with_blur_level_within_every_reference(mini, lite0)
     for ref in sorted(set(refs)):
         values = blur[refs == ref]
         assert len(values) == 5 and np.all(np.diff(values) < 0), (ref, values)
+
+
+def test_cli_scores_with_image_directions_and_refuses_shared_images(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from ddr.cli import main
+
+    monkeypatch.setenv("DDR_CACHE", str(tmp_path / "cache"))
+    held, scored = tmp_path / "held", tmp_path / "scored"
+    for folder, images in ((held, _photos(2, 64)), (scored, _photos(1, 48))):
+        folder.mkdir()
+        for i, image in enumerate(images):
+            Image.fromarray((image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(folder / f"{i}.png")
+    out = tmp_path / "scores.csv"
+    args = ["score", str(scored), "--backbone", "efficientnet-lite0", "--directions", "images", "--direction-images",
+            str(held), "--levels", "blur=2,noise=0.05", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["path", "ddr", "ddr_blur", "ddr_noise"] and len(table) == 1
+    assert np.isfinite(table[["ddr_blur", "ddr_noise"]].to_numpy()).all()
+    assert len(list((tmp_path / "cache" / "directions").glob("*.pt"))) == 1  # cached for the next call
+    assert main(["score", str(scored), "--backbone", "efficientnet-lite0", "--directions", "images",
+                 "--direction-images", str(scored), "--quiet"]) == 2
+    assert "must not be scored with them" in capsys.readouterr().err
