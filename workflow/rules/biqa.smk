@@ -5,6 +5,7 @@
 # Every path comes from ddr.pipeline.biqa_plan (a function of the config alone: the paper profile plans without data).
 
 from ddr.pipeline import biqa_plan
+from ddr.pipeline.baseline_scores import model_state as baseline_model_state
 
 BIQA = config["biqa"]
 BIQA_LAYOUT = biqa_plan.Layout(RESULTS)
@@ -20,7 +21,7 @@ except ValueError as error:
 
 
 wildcard_constraints:
-    baseline="niqe|piqe|brisque|clipiqa|ilniqe",
+    baseline="niqe|piqe|brisque|clipiqa|clipiqarn50|ilniqe",
 
 
 rule baseline_shard:
@@ -33,11 +34,12 @@ rule baseline_shard:
     params:
         batch_size=BIQA["baseline_batch_size"],
         device=config["features"]["device"],
+        model=lambda wc: baseline_model_state(wc.baseline),  # a placed or refitted IL-NIQE template reruns it
     threads: 1
     resources:
-        mem_mb=lambda wc: 8000 if wc.baseline == "clipiqa" else 4000,
-        runtime=lambda wc: 240 if wc.baseline == "clipiqa" else 120,
-        gpu=lambda wc: ENCODER_GPUS if wc.baseline == "clipiqa" else 0,
+        mem_mb=lambda wc: 8000 if wc.baseline.startswith("clipiqa") else 4000,
+        runtime=lambda wc: 240 if wc.baseline.startswith("clipiqa") else 120,
+        gpu=lambda wc: ENCODER_GPUS if wc.baseline.startswith("clipiqa") else 0,
     conda:
         "../../environment.yml"
     benchmark:

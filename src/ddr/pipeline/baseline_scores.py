@@ -33,6 +33,18 @@ def read_provenance(path: str | Path) -> dict[str, Any]:
     return json.loads(sidecar(path).read_text())
 
 
+def model_state(name: str) -> str:
+    """What a baseline's scores depend on outside the code, as a Snakemake param: for IL-NIQE the template it
+    would load (path and sha256, or 'none'), so placing or refitting one reruns its shards."""
+    if name != "ilniqe":
+        return ""
+    from ddr.baselines.ilniqe import find_template
+    from ddr.hashing import sha256_file
+
+    path = find_template()
+    return f"{path} sha256 {sha256_file(path)}" if path else "none"
+
+
 def build_metric(name: str, weights_json: str | Path | None = None, device: str = "cpu",
                  batch_size: int = 16) -> Metric:
     """The baseline `name`; CLIP-IQA is built on the CLIP backbone of the weights record DDR uses."""
