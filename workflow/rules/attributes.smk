@@ -19,7 +19,7 @@ rule attribute_shard:
         mem_mb=4000,
         runtime=120,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/attributes/{{dataset}}_{{shard}}-of-{{n}}.tsv",
     log:
@@ -59,7 +59,7 @@ rule attributes_table2:
         mem_mb=4000,
         runtime=60,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/attributes/table2.tsv",
     log:

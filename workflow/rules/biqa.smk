@@ -41,7 +41,7 @@ rule baseline_shard:
         runtime=lambda wc: 240 if wc.baseline.startswith("clipiqa") else 120,
         gpu=lambda wc: ENCODER_GPUS if wc.baseline.startswith("clipiqa") else 0,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/baselines/{{dataset}}_{{baseline}}_{{shard}}-of-{{n}}.tsv",
     log:
@@ -61,7 +61,7 @@ rule baseline_scores:
     params:
         baselines=BIQA["baselines"],
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/baselines/{{dataset}}_merge.tsv",
     log:
@@ -88,7 +88,7 @@ rule biqa_evaluation:
         mem_mb=4000,
         runtime=60,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/{{dataset}}_evaluation.tsv",
     log:
@@ -113,7 +113,7 @@ rule biqa_table3:
         n_boot=BIQA["bootstrap"],
         confidence=BIQA["confidence"],
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/table3.tsv",
     log:
@@ -148,7 +148,7 @@ rule biqa_table1:
         mem_mb=4000,
         runtime=60,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/table1.tsv",
     log:
@@ -184,7 +184,7 @@ rule biqa_table7:
         mem_mb=4000,
         runtime=60,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/table7.tsv",
     log:
@@ -228,7 +228,7 @@ rule descriptor_figures:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/figures.tsv",
     log:
@@ -254,7 +254,7 @@ rule feature_statistics_shard:
         runtime=240,
         gpu=ENCODER_GPUS,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/featstats/{{dataset}}_{{shard}}-of-{{n}}.tsv",
     log:
@@ -286,7 +286,7 @@ rule descriptor_figure7:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/biqa/fig7.tsv",
     log:

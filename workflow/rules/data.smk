@@ -11,7 +11,7 @@ rule build_mini:
         mem_mb=2000,
         runtime=20,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/build_mini.tsv",
     log:
@@ -35,7 +35,7 @@ rule download_dataset:
         mem_mb=2000,
         runtime=480,  # minutes: the largest archives are tens of GB
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/download_{{dataset}}.tsv",
     log:
@@ -55,7 +55,7 @@ rule labels:
         mem_mb=2000,
         runtime=20,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/labels_{{dataset}}.tsv",
     log:

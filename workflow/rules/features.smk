@@ -18,7 +18,7 @@ rule clip_weights:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/clip_weights_{{arch}}+{{tag}}.tsv",
     log:
@@ -42,7 +42,7 @@ rule clip_features:
         runtime=120,
         gpu=ENCODER_GPUS,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/features/{{dataset}}_{{arch}}+{{tag}}_{{shard}}-of-{{n}}.tsv",
     log:
@@ -69,7 +69,7 @@ rule pixel_features:
         runtime=240,
         gpu=ENCODER_GPUS,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/features/{{dataset}}_pixel-{{backbone}}_{{shard}}-of-{{n}}.tsv",
     log:
@@ -90,7 +90,7 @@ rule ddr_scores:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/scores/{{dataset}}_ddr_{{arch}}+{{tag}}.tsv",
     log:
@@ -110,7 +110,7 @@ rule pixel_scores:
         mem_mb=8000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/scores/{{dataset}}_pddr_{{backbone}}.tsv",
     log:
@@ -140,7 +140,7 @@ rule image_directions:
         runtime=30,
         gpu=ENCODER_GPUS,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/directions/{{dataset}}_{{backbone}}.tsv",
     log:
@@ -161,7 +161,7 @@ rule image_direction_scores:
         mem_mb=4000,
         runtime=30,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/scores/{{dataset}}_iddr_{{backbone}}.tsv",
     log:

@@ -33,7 +33,7 @@ rule restoration_pairs:
         options=RDAG.pair_options,
         mini_root=f"{DATA}/mini",
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/pairs_{{task}}_{{dataset}}.tsv",
     log:
@@ -63,7 +63,7 @@ rule restoration_train:
         mem_mb=RDAG.resource("train", "mem_mb", 4000),
         runtime=RDAG.resource("train", "runtime", 60),
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/train/{RUN_PATH}.tsv",
     log:
@@ -91,7 +91,7 @@ rule restoration_eval:
         mem_mb=RDAG.resource("eval", "mem_mb", 4000),
         runtime=RDAG.resource("eval", "runtime", 60),
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/eval/{RUN_PATH}.tsv",
     log:
@@ -109,7 +109,7 @@ rule restoration_input_metrics:
     params:
         protocol=RDAG.protocol,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/input_{{task}}_{{dataset}}.tsv",
     log:
@@ -133,7 +133,7 @@ rule restoration_tables:
         clip=config["clip"],
         profile=PROFILE,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/tables.tsv",
     log:
@@ -153,7 +153,7 @@ rule restoration_figures:
         jobs=RDAG.figure_jobs(),
         profile=PROFILE,
     conda:
-        "../../environment.yml"
+        "../envs/ddr.yaml"
     benchmark:
         f"{RESULTS}/benchmarks/restoration/figures.tsv",
     log:
