@@ -1,0 +1,30 @@
+# Notebooks: executed against this profile's results after every other stage, saved with their outputs in
+# results/<profile>/notebooks (open them with `make lab`). Include this file last: it waits for every stage.
+
+NOTEBOOK_STAGES = list(STAGE_TARGETS)  # the stages included before this file
+NOTEBOOKS = ["biqa"] + (["restoration"] if RDAG.enabled else [])
+
+
+def notebook_inputs(wildcards):
+    return [target for stage in NOTEBOOK_STAGES for target in stage()]
+
+
+rule notebook:
+    input:
+        notebook="notebooks/{name}.ipynb",
+        results=notebook_inputs,
+    output:
+        report(f"{RESULTS}/notebooks/{{name}}.ipynb", caption="../report/notebooks.rst", category="Notebooks"),
+    params:
+        results=RESULTS,
+    wildcard_constraints:
+        name="|".join(NOTEBOOKS),
+    conda:
+        "../envs/ddr.yaml"
+    log:
+        f"{LOGS}/notebooks/{{name}}.log",
+    script:
+        "../scripts/execute_notebook.py"
+
+
+STAGE_TARGETS.append(lambda: [f"{RESULTS}/notebooks/{name}.ipynb" for name in NOTEBOOKS])
