@@ -1,0 +1,77 @@
+"""What `ddr score --metric NAME[,NAME...]` and `ddr list` need from the metric registry, kept out of cli.py so the
+command only parses flags: resolving names, one scoring function for a chunk of images, and the listing text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ddr.baselines.registry import PUBLISHED_ONLY_TEXT, canonical, create_metric, list_metrics, metric_info
+
+
+def parse_metric_names(text: str) -> list[str]:
+    """'niqe,BRISQUE, ddr' -> registry names in the given order; unknown or repeated names are errors."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise ValueError("--metric needs at least one name (see `ddr list`)")
+    keys = []
+    for name in names:
+        try:
+            info = metric_info(name)
+        except KeyError as error:
+            raise ValueError(f"--metric: {error.args[0]}") from None
+        if not info.runnable:
+            raise ValueError(f"--metric {name}: {info.display_name} is not rerun here ({info.note}); "
+                             f"Table 3 shows its {PUBLISHED_ONLY_TEXT}")
+        if info.name in keys:
+            raise ValueError(f"--metric: {name!r} is given twice")
+        keys.append(info.name)
+    return keys
+
+
+def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = None,
+                  **metric_kwargs) -> tuple[list[str], Callable[[list], list[list[str]]]]:
+    """(CSV columns after 'path', fn(images) -> one row of repr'd scores per image) for the named metrics.
+
+    `ddr_model()` builds DDR from the command's DDR flags, so `--metric ddr` equals the plain `ddr` column;
+    metric_kwargs (e.g. batch_size) go to the metrics that take them.
+    """
+    scorers = []
+    for name in names:
+        if name == "ddr" and ddr_model is not None:
+            model = ddr_model()
+            batch = metric_kwargs.get("batch_size", 32)  # the plain path's mean over types, to the last bit
+            scorers.append(lambda images, m=model: [sum(r) / len(r) for r in
+                                                    m.quality_scores(images, batch_size=batch).cpu().tolist()])
+        else:
+            kwargs = metric_kwargs if name in ("ddr", "clipiqa", "clipiqarn50") else {}
+            metric = create_metric(name, device=str(device), **kwargs)
+            scorers.append(lambda images, m=metric: m.score_images(images, progress=False).tolist())
+
+    def score_chunk(images: list) -> list[list[str]]:
+        columns = [scorer(images) for scorer in scorers]
+        return [[repr(float(v)) for v in row] for row in zip(*columns)]
+
+    return list(names), score_chunk
+
+
+def list_lines() -> list[str]:
+    """`ddr list`: metrics with direction (and why some are not rerun), backbone specs, degradation prompts."""
+    import ddr.backbones
+    from ddr.prompts import DEFAULT_TYPES, PROMPTS
+
+    width = max(len(m.name) for m in list_metrics())
+    lines = ["metrics (ddr score --metric NAME[,NAME...]):"]
+    for m in list_metrics():
+        better = "higher is better" if m.direction == "higher_better" else "lower is better"
+        flags = ", opinion-aware" if m.opinion_aware else ""
+        status = "" if m.runnable else f"  [{PUBLISHED_ONLY_TEXT}]"
+        lines.append(f"  {m.name:<{width}}  {better}{flags}  {m.display_name}{status}")
+    lines.append("backbones (--backbone SPEC):")
+    spec_lines = [ln for ln in (ddr.backbones.__doc__ or "").splitlines()[1:] if ln.strip()]
+    lines += [f"  {ln.strip()}" for ln in spec_lines]
+    lines.append("degradation types (--types; default " + ",".join(DEFAULT_TYPES) + "):")
+    lines += [f"  {t:<9} clean: {clean!r}  degraded: {degraded!r}" for t, (clean, degraded) in PROMPTS.items()]
+    return lines
+
+
+__all__ = ["canonical", "list_lines", "metric_scorer", "parse_metric_names"]
