@@ -31,6 +31,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/attributes.smk"
 include: "workflow/rules/biqa.smk"
 include: "workflow/rules/restoration.smk"
+include: "workflow/rules/dvc.smk"
 include: "workflow/rules/notebooks.smk"  # last: the notebooks read every stage's results
 
 

@@ -1,0 +1,28 @@
+# The files dvc.yaml declares, so that `dvc metrics diff` / `dvc plots diff` compare two runs: every result
+# table's numbers as one JSON metrics file, and the restoration training curves as one CSV.
+
+DVC_VIEW_STAGES = list(STAGE_TARGETS)  # the stages included before this file
+
+
+def dvc_view_inputs(wildcards):
+    return [target for stage in DVC_VIEW_STAGES for target in stage()]
+
+
+rule dvc_view:
+    input:
+        dvc_view_inputs,
+    output:
+        metrics=f"{RESULTS}/dvc/metrics.json",
+        curves=f"{RESULTS}/dvc/training_curves.csv",
+    params:
+        tables=f"{RESULTS}/tables",
+        runs=f"{RESULTS}/restoration/runs",
+    conda:
+        "../envs/ddr.yaml"
+    log:
+        f"{LOGS}/dvc_view.log",
+    script:
+        "../scripts/dvc_view.py"
+
+
+STAGE_TARGETS.append(lambda: [f"{RESULTS}/dvc/metrics.json", f"{RESULTS}/dvc/training_curves.csv"])
