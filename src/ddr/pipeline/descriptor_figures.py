@@ -28,6 +28,7 @@ from ddr.io import load_image  # noqa: E402
 from ddr.pipeline.biqa import read_scores  # noqa: E402
 from ddr.pipeline.biqa_stats import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
 from ddr.pipeline.features import shard_of  # noqa: E402
+from ddr.pipeline.image_directions import pristine  # noqa: E402
 from ddr.prompts import PROMPTS  # noqa: E402
 from ddr.provenance import provenance  # noqa: E402
 from ddr.reporting import save_figure  # noqa: E402
@@ -68,12 +69,6 @@ def _layout(fig, note_inches: float = 0.9) -> None:
     fig.tight_layout(rect=(0, min(0.4, note_inches / fig.get_figheight()), 1, 1))
 
 
-def _pristine(frame: pd.DataFrame) -> pd.DataFrame:
-    """Undistorted rows when the set has references and distortion types; else every row (authentic sets)."""
-    dist = frame["dist_type"].fillna("").astype(str) if "dist_type" in frame else pd.Series("", index=frame.index)
-    return frame[dist.eq("")] if dist.ne("").any() and dist.eq("").any() else frame
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Fig. 1
 
@@ -87,7 +82,7 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
     if column is None:
         have = sorted(level_columns(frame, "blur"))
         raise ValueError(f"{pddr_csv}: no pixel-domain blur level {level:g} (have {have})")
-    pool = _pristine(frame).sort_values(column, kind="stable").reset_index(drop=True)
+    pool = pristine(frame).sort_values(column, kind="stable").reset_index(drop=True)
     picks = pool.iloc[sorted(set(np.linspace(0, len(pool) - 1, min(n_images, len(pool))).round().astype(int)))]
     metric, lpips_info = lpips_metric()
     fig, axes = plt.subplots(2, len(picks), figsize=(2.6 * len(picks), 4.6), squeeze=False)
