@@ -25,6 +25,7 @@ class OfficialDDR:
 
     def __init__(self, clip_model, tokenizer, types=("blur", "color", "noise", "exposure"), device="cpu"):
         self.CLIP_model = clip_model
+        self.dtype = clip_model.visual.conv1.weight.dtype  # fp16 on CUDA as clip.load gives it, else fp32
         n_px = clip_model.visual.image_size
         self.n_px = n_px[0] if isinstance(n_px, (tuple, list)) else n_px
         self.transform = Compose([Resize(self.n_px, interpolation=InterpolationMode.BICUBIC, antialias=False),
@@ -70,6 +71,7 @@ class OfficialDDR:
             top, left = (i * stride_H, 0) if H > W else (0, i * stride_W)
             x_patches.append(self.transform(x[:, :, top:top + patch_size, left:left + patch_size]))
         x = self.transform(x)  # as released: the whole image is transformed and not used
-        patch_features = self.CLIP_model.encode_image(torch.cat(x_patches, dim=0))
+        # OpenAI's encode_image casts its input to the model's dtype (open_clip's does not: done here)
+        patch_features = self.CLIP_model.encode_image(torch.cat(x_patches, dim=0).type(self.dtype))
         patch_results = [self.DDR_score(feature.unsqueeze(0)) for feature in patch_features]
         return torch.stack(patch_results).mean(dim=0).squeeze(0)
