@@ -28,11 +28,13 @@ def parse_metric_names(text: str) -> list[str]:
     return keys
 
 
-def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = None,
-                  **metric_kwargs) -> tuple[list[str], Callable[[list], list[list[str]]]]:
-    """(CSV columns after 'path', fn(images) -> one row of repr'd scores per image) for the named metrics.
+def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = None, backbone: str | None = None,
+                  **metric_kwargs) -> tuple[list[str], Callable[[Sequence, list], list[list[str]]]]:
+    """(CSV columns after 'path', fn(paths, images) -> one row of repr'd scores per image) for the named metrics;
+    an image a metric cannot score (e.g. smaller than NIQE's two 96-px blocks) is a ValueError naming its file.
 
     `ddr_model()` builds DDR from the command's DDR flags, so `--metric ddr` equals the plain `ddr` column;
+    `backbone` (the command's --backbone/--checkpoint spec) is the one the CLIP-IQA variant runs on;
     metric_kwargs (e.g. batch_size) go to the metrics that take them.
     """
     scorers = []
@@ -43,12 +45,24 @@ def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = Non
             scorers.append(lambda images, m=model: [sum(r) / len(r) for r in
                                                     m.quality_scores(images, batch_size=batch).cpu().tolist()])
         else:
-            kwargs = metric_kwargs if name in ("ddr", "clipiqa", "clipiqarn50") else {}
+            kwargs = dict(metric_kwargs) if name in ("ddr", "clipiqa", "clipiqarn50") else {}
+            if backbone and name in ("ddr", "clipiqa"):
+                kwargs["backbone"] = backbone
             metric = create_metric(name, device=str(device), **kwargs)
             scorers.append(lambda images, m=metric: m.score_images(images, progress=False).tolist())
 
-    def score_chunk(images: list) -> list[list[str]]:
-        columns = [scorer(images) for scorer in scorers]
+    def score_chunk(paths: Sequence, images: list) -> list[list[str]]:
+        columns = []
+        for name, scorer in zip(names, scorers):
+            try:
+                columns.append(scorer(images))
+            except (RuntimeError, ValueError) as error:  # name the file: rescore one by one to find it
+                for path, image in zip(paths, images):
+                    try:
+                        scorer([image])
+                    except (RuntimeError, ValueError) as single:
+                        raise ValueError(f"{path}: {name} cannot score it: {single}") from single
+                raise ValueError(f"{name} failed on a chunk starting at {paths[0]}: {error}") from error
         return [[repr(float(v)) for v in row] for row in zip(*columns)]
 
     return list(names), score_chunk

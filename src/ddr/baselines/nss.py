@@ -68,9 +68,9 @@ def aggd_fit(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.asarray(samples, dtype=np.float64)
     sq = x * x
     neg, pos = x < 0, x > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        left = np.sqrt((sq * neg).sum(axis=-1) / neg.sum(axis=-1))
-        right = np.sqrt((sq * pos).sum(axis=-1) / pos.sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):  # masked sums: no (n, samples) temporaries
+        left = np.sqrt(np.add.reduce(sq, axis=-1, where=neg) / np.count_nonzero(neg, axis=-1))
+        right = np.sqrt(np.add.reduce(sq, axis=-1, where=pos) / np.count_nonzero(pos, axis=-1))
         gamma_hat = left / right
         r_hat = np.abs(x).mean(axis=-1) ** 2 / sq.mean(axis=-1)
         r_norm = r_hat * (gamma_hat**3 + 1) * (gamma_hat + 1) / (gamma_hat**2 + 1) ** 2
