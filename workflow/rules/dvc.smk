@@ -4,13 +4,9 @@
 DVC_VIEW_STAGES = list(STAGE_TARGETS)  # the stages included before this file
 
 
-def dvc_view_inputs(wildcards):
-    return [target for stage in DVC_VIEW_STAGES for target in stage()]
-
-
 rule dvc_view:
     input:
-        dvc_view_inputs,
+        lambda wildcards: [target for stage in DVC_VIEW_STAGES for target in stage()],
     output:
         metrics=f"{RESULTS}/dvc/metrics.json",
         curves=f"{RESULTS}/dvc/training_curves.csv",

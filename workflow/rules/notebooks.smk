@@ -1,22 +1,20 @@
 # Notebooks: executed against this profile's results after every other stage, saved with their outputs in
 # results/<profile>/notebooks (open them with `make lab`). Include this file last: it waits for every stage.
 
+from pathlib import Path
+
 NOTEBOOK_STAGES = list(STAGE_TARGETS)  # the stages included before this file
 NOTEBOOKS = ["biqa"] + (["restoration"] if RDAG.enabled else [])
-
-
-def notebook_inputs(wildcards):
-    return [target for stage in NOTEBOOK_STAGES for target in stage()]
 
 
 rule notebook:
     input:
         notebook="notebooks/{name}.ipynb",
-        results=notebook_inputs,
+        results=lambda wildcards: [target for stage in NOTEBOOK_STAGES for target in stage()],
     output:
         report(f"{RESULTS}/notebooks/{{name}}.ipynb", caption="../report/notebooks.rst", category="Notebooks"),
     params:
-        results=RESULTS,
+        results=lambda wildcards, output: Path(output[0]).parents[1].as_posix(),  # results/<profile>
     wildcard_constraints:
         name="|".join(NOTEBOOKS),
     conda:
