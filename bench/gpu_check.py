@@ -111,11 +111,11 @@ def main(argv=None) -> int:
             ["--device", device, "--official-dtype", "fp16" if full else "fp32",
              "--precisions", "fp16,bf16" if full else "bf16",
              "--batch-sizes", "64,256" if full else "8",
-             "--square", "256" if full else "4", "--wide", "128" if full else "2", "--repeats", "3" if full else "1"]))),
+             "--square", "128" if full else "4", "--wide", "64" if full else "2", "--repeats", "2" if full else "1"]))),
         ("file to score", lambda: lines.extend(bench_files.main(
             ["--device", device, "--precision", "fp16" if full else "fp32", "--batch-size", "128" if full else "8",
-             "--workers", "1,4,8,14" if full else "1,2", "--small", "96" if full else "2",
-             "--large", "24" if full else "1"]))),
+             "--workers", "1,4,8,14" if full else "1,2", "--small", "64" if full else "2",
+             "--large", "12" if full else "1"]))),
         ("training", lambda: training_steps(device, full, say)),
     ]
     for name, run in sections:
@@ -126,8 +126,8 @@ def main(argv=None) -> int:
             say(f"{name}: FAIL {type(error).__name__}: {error}")
             traceback.print_exc()
         say(f"[{name}: {time.perf_counter() - start:.0f} s]")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines) + "\n")
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text("\n".join(lines) + "\n")  # after each section: a timeout keeps what ran
     return 1 if any("FAIL" in line for line in lines) else 0
 
 
