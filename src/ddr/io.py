@@ -45,7 +45,8 @@ class ImageReadError(ValueError):
 
 
 def _to_array(image: Image.Image) -> np.ndarray:
-    """RGB float32 HxWx3 in [0, 1]; 16-bit and float modes keep their precision instead of being clipped to 8 bits."""
+    """RGB HxWx3: uint8 for 8-bit images, else float32 in [0, 1] (16-bit and float modes keep their precision
+    instead of being clipped to 8 bits)."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         grey = np.asarray(image, dtype=np.float32) / 65535.0
         return np.repeat(grey[..., None], 3, axis=2)
@@ -58,7 +59,7 @@ def _to_array(image: Image.Image) -> np.ndarray:
         return np.repeat(grey[..., None], 3, axis=2)
     if image.mode != "RGB":  # L, LA, P, PA, RGBA, CMYK, YCbCr, 1: alpha dropped as PIL's convert does
         image = image.convert("RGB")
-    return np.asarray(image, dtype=np.float32) / 255.0
+    return np.asarray(image)  # uint8: scaled to [0, 1] by load_image after the layout change (one float copy)
 
 
 def _is_deep_colour(image: Image.Image) -> bool:
@@ -175,7 +176,9 @@ def load_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
         raise ImageReadError(path, "not enough memory to decode this image") from None
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
         raise ImageReadError(path, f"unreadable or truncated image ({error})") from None
-    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+    tensor = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+    # 8-bit: the same float32 x / 255 as numpy's, made once (a camera JPEG's float copy is 144 MB)
+    return tensor.float().div_(255.0) if tensor.dtype == torch.uint8 else tensor
 
 
 def _walk_images(folder: Path, seen: set[str]):
@@ -242,3 +245,27 @@ def iter_image_chunks(paths, chunk_size: int, skip_bad: bool = False, on_skip=No
             pending = future
         if pending is not None:
             yield pending.result()
+
+
+def iter_decoded(paths, transform=None, workers: int = 2, skip_bad: bool = False, on_skip=None,
+                 max_pixels: int | None = DEFAULT_MAX_PIXELS):
+    """Yield (path, transform(image)) in input order, `workers` files decoded (and transformed: cropped and
+    resized to encoder size, say) at a time in threads ahead of the caller, so decoding overlaps encoding and at
+    most a few decoded images are held. Unreadable files raise ImageReadError, or go to `on_skip` (called in
+    order, in the caller's thread) and are left out when `skip_bad`."""
+    from ddr.prefetch import ordered_map
+
+    def decode(path: Path):
+        image = load_image(path, max_pixels)
+        return image if transform is None else transform(image)
+
+    for path, future in ordered_map(decode, (Path(p) for p in paths), workers):
+        try:
+            item = future.result()
+        except ImageReadError as error:
+            if not skip_bad:
+                raise
+            if on_skip is not None:
+                on_skip(error)
+            continue
+        yield path, item
