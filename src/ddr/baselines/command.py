@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ddr.baselines.registry import PUBLISHED_ONLY_TEXT, canonical, create_metric, list_metrics, metric_info
+from ddr.baselines.registry import PUBLISHED_ONLY_TEXT, create_metric, list_metrics, metric_info
 
 
 def parse_metric_names(text: str) -> list[str]:
@@ -88,4 +88,4 @@ def list_lines() -> list[str]:
     return lines
 
 
-__all__ = ["canonical", "list_lines", "metric_scorer", "parse_metric_names"]
+__all__ = ["list_lines", "metric_scorer", "parse_metric_names"]
