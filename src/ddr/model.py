@@ -21,7 +21,7 @@ from ddr.backbones import Backbone, load_backbone
 from ddr.directions import ImageDirections
 from ddr.inputs import as_image_list, as_response_batch
 from ddr.io import load_image
-from ddr.patches import encode_patches
+from ddr.patches import DEFAULT_BATCH_SIZE, ImageWindows, encode_patches, encode_stream
 from ddr.preprocess import prepare
 from ddr.prompts import resolve_prompts
 
@@ -31,17 +31,18 @@ class ResponseModel(nn.Module):
 
     types: list[str]
 
-    def quality_scores(self, images, batch_size: int = 64) -> torch.Tensor:  # (N, T)
+    def quality_scores(self, images, batch_size: int = DEFAULT_BATCH_SIZE) -> torch.Tensor:  # (N, T)
         raise NotImplementedError
 
     def response(self, x: torch.Tensor) -> torch.Tensor:  # (B, T)
         raise NotImplementedError
 
-    def quality_score(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
+    def quality_score(self, images: torch.Tensor | Sequence[torch.Tensor],
+                      batch_size: int = DEFAULT_BATCH_SIZE) -> torch.Tensor:
         """Official BIQA score (mean over types and patches), one per image: (B,)."""
         return self.quality_scores(images, batch_size).mean(dim=1)
 
-    def score(self, images, batch_size: int = 64) -> torch.Tensor:
+    def score(self, images, batch_size: int = DEFAULT_BATCH_SIZE) -> torch.Tensor:
         """Per-image quality scores (N,), higher = better: the `ddr` column of `ddr score`.
 
         `images`: an image file path, a list of paths, or what quality_score takes (tensors, arrays, lists of
@@ -56,6 +57,16 @@ class ResponseModel(nn.Module):
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """L_DDR = -mean over the batch (and types) of DDR: minimising it raises quality."""
         return -self.response(x).mean()
+
+    def stream_input(self, image: torch.Tensor):
+        """What a decoding worker makes of a decoded (3, H, W) image for `quality_scores_stream`: the image."""
+        return image
+
+    def quality_scores_stream(self, items, batch_size: int = DEFAULT_BATCH_SIZE):
+        """(key, (T,) per-type scores) for each (key, stream_input(image)) in `items`, in order: the file-scoring
+        path (`ddr score`), fed by `ddr.io.iter_decoded`."""
+        for key, image in items:
+            yield key, self.quality_scores([image], batch_size)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """`model(x)` is the loss (-mean DDR, one scalar), as the official code's forward; per-image scores are
@@ -138,7 +149,8 @@ class DDR(ResponseModel):
         """(N, C) image embeddings -> (N, T) DDR_d; lets cached features be rescored without the encoder."""
         return descriptor.response(features.float(), self.directions.to(features.device), self.adaptive, self.eps)
 
-    def quality_scores(self, images: torch.Tensor | Sequence[torch.Tensor], batch_size: int = 64) -> torch.Tensor:
+    def quality_scores(self, images: torch.Tensor | Sequence[torch.Tensor],
+                       batch_size: int = DEFAULT_BATCH_SIZE) -> torch.Tensor:
         """Per image and type, the mean DDR_d over the official square patches: (N, T).
 
         Images may differ in size; patches of many images share encoder calls. Each image gets its own
@@ -146,6 +158,15 @@ class DDR(ResponseModel):
         """
         features = encode_patches(self.backbone, as_image_list(images), batch_size)
         return torch.stack([self.scores_from_features(f).mean(dim=0) for f in features])
+
+    def stream_input(self, image: torch.Tensor) -> ImageWindows:
+        """The image's windows at encoder size, made in the decoding worker: the full-size image is not kept."""
+        return ImageWindows(image, self.backbone.norm)
+
+    def quality_scores_stream(self, items, batch_size: int = DEFAULT_BATCH_SIZE):
+        """(key, (T,)) per (key, ImageWindows) item, in order; windows of consecutive images share encoder calls."""
+        for key, features in encode_stream(self.backbone, items, batch_size):
+            yield key, self.scores_from_features(features).mean(dim=0)
 
     def response(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) in [0, 1] -> (B, T), differentiable; whole image resized (shorter side), as in training."""
