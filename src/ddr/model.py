@@ -157,7 +157,13 @@ class DDR(ResponseModel):
         score (the official code mixes images when given a batch).
         """
         features = encode_patches(self.backbone, as_image_list(images), batch_size)
-        return torch.stack([self.scores_from_features(f).mean(dim=0) for f in features])
+        if not features:
+            return torch.empty(0, len(self.types))
+        counts = torch.tensor([f.shape[0] for f in features], device=features[0].device)
+        per_window = self.scores_from_features(torch.cat(features))  # one scoring pass for every window
+        image_of = torch.repeat_interleave(torch.arange(len(features), device=counts.device), counts)
+        sums = per_window.new_zeros(len(features), per_window.shape[1]).index_add_(0, image_of, per_window)
+        return sums / counts[:, None]
 
     def stream_input(self, image: torch.Tensor) -> ImageWindows:
         """The image's windows at encoder size, made in the decoding worker: the full-size image is not kept."""

@@ -4,8 +4,9 @@ Why: the official code encodes one image's patches per call. Here windows from m
 call, and memory stays bounded whatever the image size: each window is cropped and resized to encoder size as
 soon as its image is decoded (in the decoding worker), so only encoder-size tensors wait for the encoder; an
 image whose windows would outweigh it (a 3x9000 strip has 3001) is kept instead and its windows are made one
-batch at a time. A window equal to the one before it (a square image's two windows, a flat strip's) is encoded
-once. Work is linear in the number of windows: each is prepared, compared and stacked once.
+batch at a time. A window at the same place as the one before it (a square image's two) is encoded once, and
+in a strip, one equal to its neighbour too (a flat strip's thousands: seconds instead of minutes). The check is
+left out for images of few windows: one device sync per window would cost a GPU more than it could save. Work is linear in the number of windows: each is prepared, compared and stacked once.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ class ImageWindows:
         self._ready: deque[torch.Tensor] = deque()
         side = self.windows[0].side
         if len(self.windows) * _area(shorter_side_size(side, side, norm.size)) <= image.shape[-2] * image.shape[-1]:
-            self._ready.extend(self._make(len(self.windows)))  # windows smaller than the image: keep only them
+            self._ready.extend(self._make(len(self.windows), compare=False))  # smaller than the image: keep them
             self._image = None
 
-    def _make(self, limit: int) -> Iterator[torch.Tensor]:
-        """The next distinct crops (at most `limit`), extending `order` as it goes."""
+    def _make(self, limit: int, compare: bool = True) -> Iterator[torch.Tensor]:
+        """The next distinct crops (at most `limit`), extending `order` as it goes; `compare`: also skip a crop
+        equal to the previous one."""
         made = 0
         while self._next < len(self.windows) and made < limit:
             window = self.windows[self._next]
@@ -54,7 +56,7 @@ class ImageWindows:
                 self.order.append(self._count - 1)
                 continue
             prepared = prepare(crop(self._image, window)[None], self.norm)[0]
-            if self._last is not None and torch.equal(prepared, self._last[1]):
+            if compare and self._last is not None and torch.equal(prepared, self._last[1]):
                 self.order.append(self._count - 1)
                 continue
             self._last = (window, prepared)
