@@ -68,10 +68,13 @@ class Backbone(nn.Module):
         return self
 
     def set_precision(self, name: str) -> "Backbone":
-        """Run the image tower in fp32, bf16 or fp16 (weights cast once; inputs cast per call, features back to
-        float32). Recorded in the weights info, so result files say which arithmetic produced them."""
+        """Run the image tower in fp32, bf16 or fp16 (weights cast once, from fp32 only; inputs cast per call,
+        features back to float32). Recorded in the weights info, so result files say which arithmetic produced them."""
         if name not in PRECISIONS:
             raise ValueError(f"precision {name!r}: expected one of {', '.join(PRECISIONS)}")
+        if name != self.precision and self.precision != "fp32":
+            raise ValueError(f"the image tower is already {self.precision}: its fp32 weights are gone; load the "
+                             f"model again for {name}")
         self.image_tower().to(PRECISIONS[name])
         self.precision = name
         if name == "fp32":
