@@ -94,6 +94,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(BENCH / "results" / "gpu_check.txt"))
     parser.add_argument("--cpu", action="store_true", help="the reduced CPU form even when CUDA is there")
+    parser.add_argument("--sections", default="golden,official vs ours,file to score,training",
+                        help="comma-separated subset of the sections to run")
     args = parser.parse_args(argv)
     full = torch.cuda.is_available() and not args.cpu
     device = "cuda" if full else "cpu"
@@ -118,7 +120,8 @@ def main(argv=None) -> int:
              "--large", "12" if full else "1"]))),
         ("training", lambda: training_steps(device, full, say)),
     ]
-    for name, run in sections:
+    wanted = set(args.sections.split(","))
+    for name, run in (section for section in sections if section[0] in wanted):
         start = time.perf_counter()
         try:
             run()

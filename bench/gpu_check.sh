@@ -17,4 +17,5 @@ fi
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" DDR_OFFLINE=1 PYTHONUNBUFFERED=1
 "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
-exec "$py" bench/gpu_check.py --out "$out"
+shift $(( $# > 0 ? 1 : 0 ))
+exec "$py" bench/gpu_check.py --out "$out" "$@"   # further arguments, e.g. --sections golden,training
