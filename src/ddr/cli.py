@@ -240,7 +240,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-bad", action="store_true", help="report unreadable images on stderr and go on")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=score)
+    d = sub.add_parser("datasets", help="list the dataset registry: images, score direction, archives, access")
+    d.add_argument("--json", action="store_true", help="a JSON list of objects (name, images, direction, archives, ...)")
+    d.add_argument("--registry", help="registry file (default: $DDR_DATASETS_YAML, else config/datasets.yaml)")
+    d.set_defaults(func=datasets)
     return parser
+
+
+def datasets(args: argparse.Namespace) -> int:
+    from ddr.data.registry import describe, format_description, load_registry
+
+    rows = describe(load_registry(args.registry))
+    print(json.dumps(rows, indent=2) if args.json else format_description(rows))
+    return 0
 
 
 def package_version() -> str:
