@@ -27,6 +27,7 @@ from ddr.backbones import load_backbone
 from ddr.io import load_image
 from ddr.patches import ImageWindows, encode_stream
 from ddr.prefetch import ordered_map
+from report import Report  # bench/ is on the path: run as a script or imported by a sibling
 
 SIZES = {"1024x768": (1024, 768), "4000x3000": (4000, 3000)}
 
@@ -110,30 +111,32 @@ def main(argv=None) -> list[str]:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--memory", action="store_true", help="peak RSS of `ddr score` on the large set and a strip")
+    parser.add_argument("--memory", action="store_true", help="peak RSS of `ddr score` on the large set and strips")
+    parser.add_argument("--strip", type=int, default=900, help="length of the textured 3-pixel strip (--memory)")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "ddr-bench-jpegs"))
     parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)
     folder = Path(args.cache)
-    lines = [f"bench_files: {args.backbone} {args.precision} on {args.device}, batch {args.batch_size}, "
-             f"torch {torch.__version__}, {torch.get_num_threads()} threads"]
-
-    def say(text: str) -> None:
-        print(text, flush=True)
-        lines.append(text)
+    lines = Report([f"bench_files: {args.backbone} {args.precision} on {args.device}, batch {args.batch_size}, "
+                    f"torch {torch.__version__}, {torch.get_num_threads()} threads"])
+    say = lines.say
 
     if args.memory:  # first, while this process has no children yet
         large = make_jpegs(folder, "4000x3000", args.large)
-        strip = folder / "strip-3x9000.png"
-        if not strip.exists():
-            photo_like(9000, 64, seed=0).crop((0, 0, 9000, 3)).save(strip)
+        flat, textured = folder / "strip-3x9000-flat.png", folder / f"strip-3x{args.strip}.png"
+        Image.new("RGB", (9000, 3), (120, 140, 90)).save(flat)
+        photo_like(args.strip, 64, seed=0).crop((0, 0, args.strip, 3)).save(textured)
         common = ["--backbone", args.backbone, "--batch-size", str(args.batch_size), "--device", args.device]
         if args.precision != "fp32":
             common += ["--precision", args.precision]
         gb, seconds = cli_peak([*common, str(large[0].parent)])
         say(f"memory: ddr score on {len(large)} JPEGs 4000x3000: peak RSS {gb:.2f} GB, {seconds:.1f} s (with start-up)")
-        gb, seconds = cli_peak([*common, str(strip)])
-        say(f"memory: ddr score on one 3x9000 PNG (3001 windows): peak RSS {gb:.2f} GB, {seconds:.1f} s")
+        gb, seconds = cli_peak([*common, str(flat)])
+        say(f"memory: ddr score on a flat 3x9000 PNG (3001 equal windows): peak RSS {gb:.2f} GB, {seconds:.1f} s")
+        gb, seconds = cli_peak([*common, str(textured)])
+        windows = args.strip // 3 + 1
+        say(f"memory: ddr score on a textured 3x{args.strip} PNG ({windows} distinct windows): peak RSS {gb:.2f} GB, "
+            f"{seconds:.1f} s (time is linear in windows: 3x9000 has 3001)")
     backbone = load_backbone(args.backbone).set_precision(args.precision)
     model = DDR(backbone).to(args.device)
     for label, count in (("1024x768", args.small), ("4000x3000", args.large)):
@@ -149,9 +152,7 @@ def main(argv=None) -> list[str]:
         for workers in (int(w) for w in args.workers.split(",")):
             rate = max(end_to_end(model, paths, args.batch_size, workers) for _ in range(2))
             say(f"{label} x{count} end to end, {workers} decoding worker(s): {rate:.2f} img/s")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(lines) + "\n")
+    lines.write(args.out)
     return lines
 
 

@@ -23,6 +23,8 @@ from scipy.stats import spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import Report  # noqa: E402
+
 from bench_files import photo_like  # noqa: E402
 
 from ddr import DDR  # noqa: E402
@@ -60,11 +62,8 @@ def main(argv=None) -> list[str]:
     parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)
     model = DDR(load_backbone(args.backbone)).to(args.device)
-    lines = [f"bench_precision: {args.backbone} (stand-in weights) on {args.device}, torch {torch.__version__}"]
-
-    def say(text: str) -> None:
-        print(text, flush=True)
-        lines.append(text)
+    lines = Report([f"bench_precision: {args.backbone} (stand-in weights) on {args.device}, torch {torch.__version__}"])
+    say = lines.say
 
     with tempfile.TemporaryDirectory() as tmp:
         mini_images, mini_scores = mini_quality_set(Path(tmp))
@@ -85,9 +84,7 @@ def main(argv=None) -> list[str]:
                 srcc = spearmanr(moved.mean(1), scores)[0]
                 text += f", SRCC(DDR, label) {srcc:.4f} (change {srcc - srcc32:+.4f})"
             say(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(lines) + "\n")
+    lines.write(args.out)
     return lines
 
 

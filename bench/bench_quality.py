@@ -22,6 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import Report  # noqa: E402
+
 from official import OfficialDDR  # noqa: E402
 
 from ddr import DDR  # noqa: E402
@@ -87,12 +89,9 @@ def main(argv=None) -> list[str]:
         official_model.to(PRECISIONS[args.official_dtype])
     official = OfficialDDR(official_model, model.backbone.tokenizer, model.types, device=device)
     sizes = [int(b) for b in args.batch_sizes.split(",")]
-    lines = [f"bench_quality: {args.backbone}, {machine_line()}, best of {args.repeats}",
-             f"baseline: official DDR_quality_score as released, CLIP in {args.official_dtype}"]
-
-    def say(text: str) -> None:
-        print(text, flush=True)
-        lines.append(text)
+    lines = Report([f"bench_quality: {args.backbone}, {machine_line()}, best of {args.repeats}",
+                    f"baseline: official DDR_quality_score as released, CLIP in {args.official_dtype}"])
+    say = lines.say
 
     for label, size in SETS.items():
         count = args.square if label == "500x500" else args.wide
@@ -121,9 +120,7 @@ def main(argv=None) -> list[str]:
             say(f"{label} x{count}: ours {name} batch {best:3d} {count / t:8.2f} img/s  ratio {t_official / t:6.2f}x"
                 f"  max|DDR_d - fp32| {(ours - fp32_scores).abs().max().item():.1e}"
                 f"  max|score - official| {(ours.mean(1) - reference).abs().max().item():.1e}")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(lines) + "\n")
+    lines.write(args.out)
     return lines
 
 
