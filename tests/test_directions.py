@@ -77,15 +77,25 @@ def test_ddr_with_image_directions_is_the_papers_arithmetic(lite0):
         DDR(lite0, directions="pixels")
 
 
-def test_heldout_images_are_disjoint_from_the_scored_ones_without_a_split():
-    """A set with references and no split column: a seeded share of references is held out."""
+def test_heldout_images_are_disjoint_from_the_scored_ones_without_a_split(tmp_path):
+    """A set with references and no split column: a seeded share of references (the pipeline's split seed, as for
+    the pixel-domain level choice) is held out; nothing held out is scored."""
+    from ddr.pipeline.biqa_stats import heldout_mask
+
     rows = [{"image": f"r{r}_{k}.png", "ref": f"r{r}.png", "dist_type": "" if k == 0 else "blur", "score": 5 - k}
             for r in range(10) for k in range(4)]
     labels = pd.DataFrame(rows)
-    chosen, mask, _ = split_rows(labels, 0.3, seed=1, n_images=2)
+    chosen, mask, _ = split_rows(labels, 0.3, seed=1, n_images=2, split_seed=7)
     assert len(chosen) == 2 and chosen["dist_type"].eq("").all() and mask[chosen.index].all()
-    again, _, _ = split_rows(labels, 0.3, seed=1, n_images=2)
+    assert mask.equals(heldout_mask(labels, 0.3, 7)[0])
+    again, _, _ = split_rows(labels, 0.3, seed=1, n_images=2, split_seed=7)
     assert chosen["image"].tolist() == again["image"].tolist()
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    record = {"images": chosen["image"].tolist(), "heldout_fraction": 0.3, "seed": 1, "split_seed": 7}
+    scored = scored_labels(tmp_path / "labels.csv", image_directions.ImageDirections(["blur"], torch.zeros(1, 4),
+                                                                                     record))
+    assert len(scored) == (~mask).sum() and not set(scored["image"]) & set(labels.loc[mask, "image"])
+    assert not set(scored["ref"]) & set(chosen["ref"])
 
 
 @pytest.fixture(scope="module")

@@ -132,6 +132,7 @@ rule image_directions:
         n_images=config["directions"]["n_images"],
         seed=config["directions"]["seed"],
         heldout_fraction=config["biqa"]["heldout_fraction"],
+        split_seed=config["seed"],  # the held-out rows are those that choose the pixel-domain levels
         batch_size=config["features"]["batch_size"],
         device=config["features"]["device"],
     threads: 1

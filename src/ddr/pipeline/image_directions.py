@@ -37,12 +37,14 @@ def pristine(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[dist.eq("")] if dist.ne("").any() and dist.eq("").any() else frame
 
 
-def split_rows(labels: pd.DataFrame, heldout_fraction: float, seed: int, n_images: int
+def split_rows(labels: pd.DataFrame, heldout_fraction: float, seed: int, n_images: int, split_seed: int | None = None
                ) -> tuple[pd.DataFrame, pd.Series, str]:
     """(rows whose images define the directions, mask of every held-out row, how the held-out rows were chosen).
 
-    The direction images: a seeded choice (seed `seed`) of `n_images` pristine held-out rows (all when fewer)."""
-    mask, how = heldout_mask(labels, heldout_fraction, seed)
+    The held-out rows are those that choose the pixel-domain levels (heldout_mask with `split_seed`, the pipeline's
+    top-level seed; default `seed`); the direction images: a seeded choice (seed `seed`) of `n_images` pristine
+    held-out rows (all when fewer)."""
+    mask, how = heldout_mask(labels, heldout_fraction, seed if split_seed is None else split_seed)
     candidates = pristine(labels[mask])
     if candidates.empty:
         raise ValueError(f"no pristine held-out images to define directions ({how})")
@@ -53,13 +55,15 @@ def split_rows(labels: pd.DataFrame, heldout_fraction: float, seed: int, n_image
 
 
 def build(backbone: Backbone, labels_csv: str | Path, out: str | Path, levels: Mapping[str, Any], n_images: int,
-          seed: int, heldout_fraction: float, batch_size: int = 32) -> ImageDirections:
+          seed: int, heldout_fraction: float, batch_size: int = 32, split_seed: int | None = None) -> ImageDirections:
     """Measure and cache one set's directions (out = .pt, with out.provenance.json)."""
     labels = pd.read_csv(labels_csv)
-    rows, mask, how = split_rows(labels, heldout_fraction, seed, n_images)
+    split_seed = seed if split_seed is None else split_seed
+    rows, mask, how = split_rows(labels, heldout_fraction, seed, n_images, split_seed)
     images = [load_image(path) for path in rows["image"]]
     record = {"dataset_labels": str(labels_csv), "images": rows["image"].tolist(), "heldout": how,
-              "n_heldout_rows": int(mask.sum()), "scored": SCORED_ROWS, "heldout_fraction": heldout_fraction}
+              "n_heldout_rows": int(mask.sum()), "scored": SCORED_ROWS, "heldout_fraction": heldout_fraction,
+              "split_seed": split_seed}
     directions = compute(backbone, images, normalise_levels(levels), seed, batch_size, record)
     directions.record = provenance(**directions.record)
     directions.save(out)
@@ -71,7 +75,7 @@ def scored_labels(labels_csv: str | Path, directions: ImageDirections) -> pd.Dat
     """The label rows image-direction DDR may score: outside the held-out split that produced the directions."""
     labels = pd.read_csv(labels_csv)
     record = directions.record
-    mask, _ = heldout_mask(labels, float(record["heldout_fraction"]), int(record["seed"]))
+    mask, _ = heldout_mask(labels, float(record["heldout_fraction"]), int(record.get("split_seed", record["seed"])))
     used = set(record["images"])
     refs = set(labels.loc[labels["image"].isin(used), "ref"].dropna().astype(str)) if "ref" in labels else set()
     touching = labels["image"].isin(used) | (labels["ref"].astype(str).isin(refs) if "ref" in labels else False)
