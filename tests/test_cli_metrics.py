@@ -47,7 +47,8 @@ def test_metric_ddr_is_the_ddr_column(photos, capsys):
     plain_rows = {r["path"]: r["ddr"] for r in csv.DictReader(plain.splitlines())}
     mixed_rows = list(csv.DictReader(mixed.splitlines()))
     assert rc == 0 and list(mixed_rows[0]) == ["path", "ddr", "piqe"]
-    assert {r["path"]: r["ddr"] for r in mixed_rows} == plain_rows  # same numbers, same repr
+    for row in mixed_rows:  # whole images vs streamed windows: equal up to float32 reassociation (README)
+        assert float(row["ddr"]) == pytest.approx(float(plain_rows[row["path"]]), abs=1e-6)
 
 
 def test_skip_bad_and_atomic_out(photos, tmp_path, capsys):

@@ -131,6 +131,43 @@ def _write_rows(target, header: list[str], rows: list[list], form: str = "csv") 
         writer.writerows(rows)
 
 
+def score_rows(args: argparse.Namespace, paths: list[Path], report_skip):
+    """(header, lazily scored rows): DDR as the flags ask, or the --metric list (ddr.baselines, whole images)."""
+    def decode(transform, device: str):
+        return iter_decoded(paths, transform, args.workers or default_workers(device), args.skip_bad, report_skip,
+                            args.max_pixels or None)
+
+    if args.metric:
+        from ddr.baselines.command import metric_rows
+
+        device = resolve_device(args.device)
+        spec = f"openai-checkpoint:{args.checkpoint}" if args.checkpoint else args.backbone
+        return metric_rows(args.metric, decode(None, str(device)), args.batch_size, device,
+                           lambda: build_model(args), spec)
+    model = build_model(args)
+    # decoding threads crop and resize each image to encoder-size windows as soon as it is read
+    decoded = decode(model.stream_input, str(model.backbone.device))
+    rows = ([str(path), repr(sum(row) / len(row)), *map(repr, row)]
+            for path, row in ((p, t.cpu().tolist()) for p, t in model.quality_scores_stream(decoded, args.batch_size)))
+    return ["path", "ddr", *[f"ddr_{t}" for t in model.types]], rows
+
+
+def list_command(args: argparse.Namespace) -> int:
+    """`ddr list`: every metric with its direction, the backbone specs, the degradation types and prompts."""
+    from ddr.baselines.command import list_lines
+
+    print("\n".join(list_lines()))
+    return 0
+
+
+def fit_ilniqe_command(args: argparse.Namespace) -> int:
+    """`ddr fit-ilniqe DIR`: an IL-NIQE template refitted on your pristine images (scores labelled refitted)."""
+    from ddr.baselines import fit_ilniqe
+
+    print(f"ddr: IL-NIQE template refitted on {args.directory}: {fit_ilniqe(args.directory, args.out)}")
+    return 0
+
+
 def score(args: argparse.Namespace) -> int:
     if args.out:
         check_output_target(args.out)
@@ -146,19 +183,13 @@ def score(args: argparse.Namespace) -> int:
     paths = _readable(paths, args, report_skip)
     if not paths:
         raise ValueError(f"none of the {len(skipped)} input image(s) could be read")
-    model = build_model(args)
-    header = ["path", "ddr", *[f"ddr_{t}" for t in model.types]]
+    header, scored = score_rows(args, paths, report_skip)
     rows: list[list] = []
     try:
         with tqdm(total=len(paths), unit="img", desc="ddr score", file=sys.stderr, disable=args.quiet) as bar:
             accounted = len(skipped)
-            # decoding threads crop and resize each image to encoder-size windows as soon as it is read
-            workers = args.workers or default_workers(str(model.backbone.device))
-            decoded = iter_decoded(paths, model.stream_input, workers, args.skip_bad, report_skip,
-                                   args.max_pixels or None)
-            for path, per_type in model.quality_scores_stream(decoded, args.batch_size):
-                row = per_type.cpu().tolist()
-                rows.append([str(path), repr(sum(row) / len(row)), *map(repr, row)])
+            for row in scored:
+                rows.append(row)
                 bar.update(1 + len(skipped) - accounted)  # skipped files count as done too
                 accounted = len(skipped)
             bar.update(len(skipped) - accounted)
@@ -239,7 +270,16 @@ def make_parser() -> argparse.ArgumentParser:
                    help="csv: path,ddr,ddr_<type>...; json: a list of objects with the same fields")
     p.add_argument("--skip-bad", action="store_true", help="report unreadable images on stderr and go on")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--metric", metavar="NAME[,NAME...]",
+                   help="score with these metrics instead (see `ddr list`; ddr = DDR with the flags above): CSV "
+                        "path,<name>,...")
     p.set_defaults(func=score)
+    lp = sub.add_parser("list", help="metrics with their direction, backbone specs, degradation types and prompts")
+    lp.set_defaults(func=list_command)
+    fp = sub.add_parser("fit-ilniqe", help="refit IL-NIQE's template on a folder of pristine images")
+    fp.add_argument("directory", metavar="DIR")
+    fp.add_argument("--out", help="template file (default: $DDR_CACHE/ilniqe/refitted_template.npz)")
+    fp.set_defaults(func=fit_ilniqe_command)
     d = sub.add_parser("datasets", help="list the dataset registry: images, score direction, archives, access")
     d.add_argument("--json", action="store_true", help="a JSON list of objects (name, images, direction, archives, ...)")
     d.add_argument("--registry", help="registry file (default: $DDR_DATASETS_YAML, else config/datasets.yaml)")

@@ -3,7 +3,7 @@ command only parses flags: resolving names, one scoring function for a chunk of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ddr.baselines.registry import PUBLISHED_ONLY_TEXT, create_metric, list_metrics, metric_info
 
@@ -68,6 +68,31 @@ def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = Non
     return list(names), score_chunk
 
 
+def metric_rows(names_text: str, decoded, batch_size: int, device, ddr_model: Callable | None = None,
+                backbone: str | None = None) -> tuple[list[str], Iterator[list[str]]]:
+    """(CSV header, lazily scored [path, score...] rows) for `--metric`, over (path, image) pairs, `batch_size`
+    images per metric call. Names are checked and the metrics built before the first image is read."""
+    names, score_chunk = metric_scorer(parse_metric_names(names_text), device, ddr_model, backbone,
+                                       batch_size=batch_size)
+
+    def score(chunk: list) -> Iterator[list[str]]:
+        paths = [path for path, _ in chunk]
+        for path, values in zip(paths, score_chunk(paths, [image for _, image in chunk])):
+            yield [str(path), *values]
+
+    def rows() -> Iterator[list[str]]:
+        chunk: list = []
+        for item in decoded:
+            chunk.append(item)
+            if len(chunk) == batch_size:
+                yield from score(chunk)
+                chunk = []
+        if chunk:
+            yield from score(chunk)
+
+    return ["path", *names], rows()
+
+
 def list_lines() -> list[str]:
     """`ddr list`: metrics with direction (and why some are not rerun), backbone specs, degradation prompts."""
     import ddr.backbones
@@ -88,4 +113,4 @@ def list_lines() -> list[str]:
     return lines
 
 
-__all__ = ["list_lines", "metric_scorer", "parse_metric_names"]
+__all__ = ["list_lines", "metric_rows", "metric_scorer", "parse_metric_names"]
