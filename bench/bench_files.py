@@ -90,16 +90,19 @@ def end_to_end(model: DDR, paths: list[Path], batch_size: int, workers: int) -> 
     return len(paths) / (time.perf_counter() - start)
 
 
+_PEAK_REPORTING_CLI = ("import resource, sys\nfrom ddr.cli import main\nrc = main(sys.argv[1:])\n"
+                       "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+                       "sys.exit(rc)")
+
+
 def cli_peak(args: list[str]) -> tuple[float, float]:
-    """(peak RSS in GB, seconds) of a fresh `ddr score` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(peak RSS in GB, seconds) of a fresh `ddr score` process (it reports its own peak as it ends)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ddr.cli", "score", "--quiet", *args], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-c", _PEAK_REPORTING_CLI, "score", "--quiet", *args], check=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if peak <= before:
-        raise RuntimeError("peak RSS of the child not above earlier children's: run --memory in a fresh process")
-    return peak / 2**20, seconds
+    kb = int(done.stderr.split("maxrss_kb")[-1].split()[0])
+    return kb / 2**20, seconds
 
 
 def main(argv=None) -> list[str]:
@@ -121,16 +124,17 @@ def main(argv=None) -> list[str]:
                     f"torch {torch.__version__}, {torch.get_num_threads()} threads"])
     say = lines.say
 
-    if args.memory:  # first, while this process has no children yet
-        large = make_jpegs(folder, "4000x3000", args.large)
+    if args.memory:
+        large = make_jpegs(folder, "4000x3000", args.large) if args.large else []
         flat, textured = folder / "strip-3x9000-flat.png", folder / f"strip-3x{args.strip}.png"
         Image.new("RGB", (9000, 3), (120, 140, 90)).save(flat)
         photo_like(args.strip, 64, seed=0).crop((0, 0, args.strip, 3)).save(textured)
         common = ["--backbone", args.backbone, "--batch-size", str(args.batch_size), "--device", args.device]
         if args.precision != "fp32":
             common += ["--precision", args.precision]
-        gb, seconds = cli_peak([*common, str(large[0].parent)])
-        say(f"memory: ddr score on {len(large)} JPEGs 4000x3000: peak RSS {gb:.2f} GB, {seconds:.1f} s (with start-up)")
+        if large:
+            gb, seconds = cli_peak([*common, str(large[0].parent)])
+            say(f"memory: ddr score on {len(large)} JPEGs 4000x3000: peak RSS {gb:.2f} GB, {seconds:.1f} s (with start-up)")
         gb, seconds = cli_peak([*common, str(flat)])
         say(f"memory: ddr score on a flat 3x9000 PNG (3001 equal windows): peak RSS {gb:.2f} GB, {seconds:.1f} s")
         gb, seconds = cli_peak([*common, str(textured)])
