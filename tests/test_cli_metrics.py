@@ -79,3 +79,16 @@ def test_list_names_metrics_backbones_and_prompts(capsys):
     assert "lower is better" in lines["niqe"] and "higher is better" in lines["ddr"]
     assert "opinion-aware" in lines["brisque"] and "published value, not rerun" in lines["qac"]
     assert "clip:ARCH:TAG" in out and "A blurry photo with low-quality." in out
+
+
+def test_fit_ilniqe_command(tmp_path, capsys):
+    from ddr.baselines.ilniqe import load_template
+
+    pristine = tmp_path / "pristine"
+    pristine.mkdir()
+    Image.fromarray(data.chelsea()).save(pristine / "chelsea.png")
+    out = tmp_path / "template.npz"
+    assert main(["fit-ilniqe", str(pristine), "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out and load_template(out).origin == "refitted"
+    assert main(["fit-ilniqe", str(tmp_path / "empty")]) == 2
+    assert "empty: no such file or directory" in capsys.readouterr().err
