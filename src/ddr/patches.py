@@ -38,7 +38,7 @@ class ImageWindows:
         self._image: torch.Tensor | None = image
         self._next = 0  # next official window to look at
         self._count = 0  # distinct crops made so far
-        self._last: tuple | None = None  # (window, crop) of the last distinct crop, for the equality check
+        self._last: tuple | None = None  # (window, pixels) of the last distinct crop, for the equality check
         self._ready: deque[torch.Tensor] = deque()
         side = self.windows[0].side
         if len(self.windows) * _area(shorter_side_size(side, side, norm.size)) <= image.shape[-2] * image.shape[-1]:
@@ -47,7 +47,7 @@ class ImageWindows:
 
     def _make(self, limit: int, compare: bool = True) -> Iterator[torch.Tensor]:
         """The next distinct crops (at most `limit`), extending `order` as it goes; `compare`: also skip a crop
-        equal to the previous one."""
+        equal to the previous one (compared at image resolution: lazily made windows are the small ones)."""
         made = 0
         while self._next < len(self.windows) and made < limit:
             window = self.windows[self._next]
@@ -55,11 +55,12 @@ class ImageWindows:
             if self._last is not None and window == self._last[0]:
                 self.order.append(self._count - 1)
                 continue
-            prepared = prepare(crop(self._image, window)[None], self.norm)[0]
-            if compare and self._last is not None and torch.equal(prepared, self._last[1]):
-                self.order.append(self._count - 1)
+            pixels = crop(self._image, window)
+            if compare and self._last is not None and torch.equal(pixels, self._last[1]):
+                self.order.append(self._count - 1)  # same pixels, same crop: before any resizing
                 continue
-            self._last = (window, prepared)
+            prepared = prepare(pixels[None], self.norm)[0]
+            self._last = (window, pixels)
             self.order.append(self._count)
             self._count += 1
             made += 1
