@@ -40,8 +40,8 @@ rule attributes_table2:
                    category="BIQA and descriptor"),
             *ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2)[1:],
         ],
-        appendix=ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_APPENDIX),
-        long=ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_LONG),
+        appendix=reported_tables(ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_APPENDIX)),
+        long=reported_tables(ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_LONG)),
         attributes=[ATTRIBUTES_LAYOUT.attributes(d) for d in ATTRIBUTE_DATASETS],
         attribute_provenance=[ATTRIBUTES_LAYOUT.attributes(d) + ".provenance.json" for d in ATTRIBUTE_DATASETS],
     params:

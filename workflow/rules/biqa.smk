@@ -102,12 +102,7 @@ rule biqa_table3:
         evaluations=[BIQA_LAYOUT.evaluation(d) for d in BIQA["datasets"]],
         paper=biqa_plan.PAPER_TABLE3,
     output:
-        report(
-            BIQA_LAYOUT.table(biqa_plan.TABLE3["srcc"])[0],
-            caption="../report/biqa_tables.rst",
-            category="BIQA and descriptor",
-        ),
-        [f for stem in biqa_plan.TABLE3.values() for f in BIQA_LAYOUT.table(stem)][1:],
+        reported_tables([f for stem in biqa_plan.TABLE3.values() for f in BIQA_LAYOUT.table(stem)]),
     params:
         notes=BIQA_NOTES,
         n_boot=BIQA["bootstrap"],
@@ -135,7 +130,7 @@ rule biqa_table1:
             category="BIQA and descriptor",
         ),
         BIQA_LAYOUT.table(biqa_plan.TABLE1)[1:],
-        f"{BIQA_LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv",
+        reported_tables([f"{BIQA_LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv"]),
     params:
         types=config["ddr"]["types"],
         dist_type=BIQA["blur_subset"]["dist_type"],
@@ -169,7 +164,7 @@ rule biqa_table7:
             category="BIQA and descriptor",
         ),
         BIQA_LAYOUT.table(biqa_plan.TABLE7)[1:],
-        BIQA_LAYOUT.table(biqa_plan.TABLE7_FULL),
+        reported_tables(BIQA_LAYOUT.table(biqa_plan.TABLE7_FULL)),
     params:
         datasets=BIQA["ablation_datasets"],
         encoders=ABLATION_ENCODERS,

@@ -23,6 +23,12 @@ def clip_encoder():
     return f"{config['clip']['arch']}+{config['clip']['pretrained']}"
 
 
+def reported_tables(files, caption="../report/biqa_tables.rst", category="BIQA and descriptor"):
+    """A table's files with its CSV flagged for the Snakemake report (`make report` lists every table; the Markdown
+    and LaTeX copies carry the same numbers)."""
+    return [report(f, caption=caption, category=category) if f.endswith(".csv") else f for f in files]
+
+
 def n_shards(dataset):
     shards = config["features"]["shards"]
     return int(shards.get(dataset, shards["default"]))
