@@ -15,6 +15,8 @@ rule dvc_view:
         runs=f"{RESULTS}/restoration/runs",
     conda:
         "../envs/ddr.yaml"
+    benchmark:
+        f"{RESULTS}/benchmarks/dvc_view.tsv",
     log:
         f"{LOGS}/dvc_view.log",
     script:

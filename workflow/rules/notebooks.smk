@@ -19,6 +19,8 @@ rule notebook:
         name="|".join(NOTEBOOKS),
     conda:
         "../envs/ddr.yaml"
+    benchmark:
+        f"{RESULTS}/benchmarks/notebooks/{{name}}.tsv",
     log:
         f"{LOGS}/notebooks/{{name}}.log",
     script:
