@@ -181,7 +181,8 @@ def schedule_text(rcfg: Mapping[str, Any], networks: Sequence[str]) -> str:
         lr = (f"AdamW lr {s['lr']} (wd {s['weight_decay']}, betas {list(s['betas'])}), "
               + (f"constant for {hold} iterations then " if hold else "") + f"cosine to {s['eta_min']}")
         amp = s.get("amp", "none")
-        precision = "fp32" if amp == "none" else f"{amp} autocast for the network, loss terms in fp32"
+        precision = ("fp32" if amp == "none"
+                     else f"{amp} autocast for the network on a GPU (fp32 on a CPU), loss terms in fp32")
         accumulate = int(s.get("accumulate") or 1)
         micro = f" ({accumulate} micro-batches, as the official {accumulate} GPUs)" if accumulate > 1 else ""
         hours = (r.get("gpu_hours") or {}).get(n)
