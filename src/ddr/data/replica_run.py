@@ -76,8 +76,9 @@ def prepare(repo: Path, server_url: str, overlays: list[Path]) -> tuple[Path, Pa
             for spec in entry.files:
                 target = data_dir / "raw" / DOWNLOADS / entry.name / spec.filename
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.exists():
-                    shutil.copy2(archives / entry.name / spec.filename, target)
+                source = archives / entry.name / spec.filename
+                if not target.exists() or target.read_bytes() != source.read_bytes():
+                    shutil.copy2(source, target)
     return archives, registry_path
 
 
