@@ -111,8 +111,9 @@ def write_restoration_figure(fig_id: str, fig_cfg: Mapping[str, Any], runs: Sequ
     network = runs[0]["network"] if runs else "?"
     task = "deblurring" if fig_cfg["task"] == "deblur" else "super-resolution"
     title = f"{fig_id}: {task} on {fig_cfg['dataset']}, {network}, one crop per loss"
-    trained = json.loads(Path(run_summaries[0]).read_text()) if run_summaries else {}
-    made_by = {"recipe": trained.get("recipe", {}), "loss_weights": trained.get("loss_weights", {})}
+    trained = [json.loads(Path(p).read_text()) for p in run_summaries]
+    made_by = {"recipe": trained[0].get("recipe", {}) if trained else {},
+               "loss_weights": {k: v for t in trained for k, v in t.get("loss_weights", {}).items()}}
     weights = ", ".join(f"{k} {v:g}" for k, v in made_by["loss_weights"].items()) or "n/a"
     caption = (f"Profile {profile}. {task.capitalize()} results of {network} trained with each loss on "
                f"{fig_cfg['dataset']} test image {fig_cfg['image']}; panel titles give the whole-image PSNR under the "
