@@ -163,13 +163,18 @@ def test_table2_label_and_computed_attributes(dataset_files, tmp_path):
     f = dataset_files["mini"]
     frame = pd.read_csv(f["ddr"])
     rng = np.random.default_rng(0)
+    frame["sharpness"] = -frame["ddr_blur"]  # a human rating named like a computed measure (SPAQ has one)
+    ddr_csv = tmp_path / "ddr_with_ratings.csv"
+    frame.to_csv(ddr_csv, index=False)
+    Path(f"{ddr_csv}.provenance.json").write_text(Path(f"{f['ddr']}.provenance.json").read_text())
     computed = frame[["image"]].copy()
     for measure in attributes.ATTRIBUTES:
-        computed[measure] = rng.normal(size=len(frame))
-    computed["colourfulness"] = frame["ddr_color"] * 3.0 + 1.0  # exactly monotone in DDR_color
+        computed[attributes.computed_column(measure)] = rng.normal(size=len(frame))
+    computed["computed_colourfulness"] = frame["ddr_color"] * 3.0 + 1.0  # exactly monotone in DDR_color
     attribute_csv = _write(computed, tmp_path / "attributes.csv", {"stand_in": False})
     long = attributes.write_table2(
-        ["mini"], {"mini": f["ddr"]}, {"mini": attribute_csv}, {"mini": {"quality": "score"}}, ["mini"],
+        ["mini"], {"mini": ddr_csv}, {"mini": attribute_csv}, {"mini": {"quality": "score", "sharpness": "sharpness"}},
+        ["mini"],
         ["complexity", "colourfulness", "sharpness", "quality"],
         {"complexity": "spatial_information", "colourfulness": "colourfulness", "sharpness": "sharpness"},
         ["blur", "color", "noise", "exposure"], (tmp_path / "t2", tmp_path / "t2_appendix"), 50, 0, 0.95)
@@ -180,8 +185,10 @@ def test_table2_label_and_computed_attributes(dataset_files, tmp_path):
     quality = [c for c in main.columns if c.startswith("quality")][0]
     assert "synthetic ordering" in quality
     assert main.loc["blur", quality] == pytest.approx(stats.srcc(frame["ddr_blur"], frame["score"]))
+    rated = [c for c in main.columns if c.startswith("sharpness") and "computed" not in c][0]
+    assert main.loc["blur", rated] == pytest.approx(-1.0)  # the rating, not the computed measure of that name
     appendix = pd.read_csv(tmp_path / "t2_appendix.csv").set_index("type")
-    assert list(appendix.index) == list(PROMPTS) and appendix.shape[1] == 1 + len(attributes.ATTRIBUTES)
+    assert list(appendix.index) == list(PROMPTS) and appendix.shape[1] == 2 + len(attributes.ATTRIBUTES)
     assert (long["srcc_ci_low"] <= long["srcc"] + 1e-12).all()
     assert "not human ratings" in (tmp_path / "t2.md").read_text()
     with pytest.raises(ValueError, match="no column"):

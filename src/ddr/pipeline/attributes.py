@@ -43,12 +43,23 @@ def attribute_shard(labels_csv: str | Path, shard: int, n_shards: int, out: str 
     write_csv(out, pd.DataFrame(rows, columns=columns))
 
 
+def computed_column(measure: str) -> str:
+    """Column of a computed measure in merged tables: prefixed, because label files carry human ratings under the
+    same names (SPAQ's `sharpness`)."""
+    return f"computed_{measure}"
+
+
+COMPUTED_COLUMNS = [computed_column(measure) for measure in ATTRIBUTES]
+
+
 def merge_attribute_shards(shards: Sequence[str | Path], labels_csv: str | Path, out: str | Path) -> None:
-    """All images' computed attributes joined with the labels (labels' order), + a provenance sidecar."""
+    """All images' computed attributes (as computed_<measure>) joined with the labels (labels' order), + a
+    provenance sidecar."""
     parts = pd.concat([pd.read_csv(s) for s in shards], ignore_index=True)
+    parts = parts.rename(columns={measure: computed_column(measure) for measure in ATTRIBUTES})
     labels = pd.read_csv(labels_csv)
     merged = labels.merge(parts, on="image", how="left", validate="one_to_one")
-    missing = merged.loc[merged[list(ATTRIBUTES)].isna().any(axis=1), "image"]
+    missing = merged.loc[merged[COMPUTED_COLUMNS].isna().any(axis=1), "image"]
     if len(missing):
         raise ValueError(f"{out}: {len(missing)} image(s) have no computed attributes, e.g. {missing.tolist()[:3]}")
     write_csv(out, merged)
@@ -68,7 +79,7 @@ def attribute_columns(dataset: str, label_columns: Mapping[str, str], synthetic:
     source = "synthetic ordering" if synthetic else "human labels"
     out = [{"attribute": attribute, "column": column, "source": f"{dataset} {source}", "dataset": dataset,
             "kind": "label"} for attribute, column in label_columns.items()]
-    out += [{"attribute": measure, "column": measure, "source": f"{dataset}, {_computed_name(measure)}",
+    out += [{"attribute": measure, "column": computed_column(measure), "source": f"{dataset}, {_computed_name(measure)}",
              "dataset": dataset, "kind": "computed"} for measure in ATTRIBUTES]
     for spec in out:
         spec["header"] = f"{spec['attribute']} ({spec['source']})"
@@ -120,7 +131,7 @@ def write_table2(datasets: Sequence[str], ddr_csvs: Mapping[str, str | Path], at
     for dataset in datasets:
         scores, record = read_scores(ddr_csvs[dataset])
         attributes, attribute_record = read_scores(attribute_csvs[dataset])
-        keep = ["image", *ATTRIBUTES]
+        keep = ["image", *COMPUTED_COLUMNS]
         tables[dataset] = scores.merge(attributes[keep], on="image", how="inner", validate="one_to_one")
         sources += [record, attribute_record]
         missing = [c for c in label_columns.get(dataset, {}).values() if c not in tables[dataset]]
