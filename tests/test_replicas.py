@@ -19,7 +19,7 @@ from ddr.data.labels import check_dataset
 from ddr.data.registry import DEFAULT_REGISTRY, describe, load_registry
 from ddr.data.replica_run import ReplicaServer
 
-# The release's archive format and top-level entries (config/datasets.yaml cites where each was confirmed).
+# The release's archive format and top-level entries (src/ddr/resources/datasets.yaml cites where each was confirmed).
 RELEASE_SHAPE = {
     "live": ("databaserelease2.zip", "zip", {"databaserelease2"}),
     "csiq": ("dst_imgs.zip", "zip", {"dst_imgs"}),

@@ -282,7 +282,7 @@ def make_parser() -> argparse.ArgumentParser:
     fp.set_defaults(func=fit_ilniqe_command)
     d = sub.add_parser("datasets", help="list the dataset registry: images, score direction, archives, access")
     d.add_argument("--json", action="store_true", help="a JSON list of objects (name, images, direction, archives, ...)")
-    d.add_argument("--registry", help="registry file (default: $DDR_DATASETS_YAML, else config/datasets.yaml)")
+    d.add_argument("--registry", help="registry file (default: $DDR_DATASETS_YAML, else src/ddr/resources/datasets.yaml)")
     d.set_defaults(func=datasets)
     return parser
 

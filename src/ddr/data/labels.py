@@ -273,7 +273,7 @@ def _csiq_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
 def parse_csiq_xlsx(root: str | os.PathLike, label_file: str = "csiq.DMOS.xlsx",
                     sheet: str | int = "all_by_image") -> pd.DataFrame:
     """CSIQ official spreadsheet: columns image, dst_idx, dst_type, dst_lev, dmos_std, dmos (sources in
-    config/datasets.yaml); sheet `all_by_image` when present, else the first sheet with those columns. File paths
+    src/ddr/resources/datasets.yaml); sheet `all_by_image` when present, else the first sheet with those columns. File paths
     follow the official tree dst_imgs/<TYPE>/<image>.<TYPE>.<level>.png (folder case matched by load_labels).
     """
     path = Path(root) / label_file
@@ -436,7 +436,7 @@ def parse_cid2013(root: str | os.PathLike, label_file: str = "*.xlsx", sheet: st
     be a glob that must match one file).
 
     The release's workbook ('CID2013 data - version 12112014.xlsx', sheet 'CID2013 MOS', columns Source_ID and
-    'Realigned MOS'; sources in config/datasets.yaml) is named by the registry's options; without them the id
+    'Realigned MOS'; sources in src/ddr/resources/datasets.yaml) is named by the registry's options; without them the id
     column is the first matching source_id / image / filename / id, the score column one whose name contains
     'realign'. Rows without
     a score are dropped (images without ratings). Attribute scales present (sharpness, graininess, lightness,

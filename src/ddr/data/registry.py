@@ -1,4 +1,4 @@
-"""The dataset registry: config/datasets.yaml, validated against config/datasets.schema.json.
+"""The dataset registry: src/ddr/resources/datasets.yaml, validated against src/ddr/resources/datasets.schema.json.
 
 Why a registry: the download rules, the label parsers and the DAG all need the same facts about a dataset
 (where it comes from, how it unpacks, which parser reads its labels, which way its scores point). Keeping them in
@@ -15,9 +15,10 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_REGISTRY = _REPO_ROOT / "config" / "datasets.yaml"
-DEFAULT_SCHEMA = _REPO_ROOT / "config" / "datasets.schema.json"
+from ddr.resources import resource_path
+
+DEFAULT_REGISTRY = resource_path("datasets.yaml")  # package data: found in a checkout and in an installed wheel
+DEFAULT_SCHEMA = resource_path("datasets.schema.json")
 REGISTRY_ENV = "DDR_DATASETS_YAML"
 
 
@@ -208,7 +209,7 @@ def _entry(name: str, raw: Mapping[str, Any]) -> DatasetEntry:
 
 
 def load_registry(path: str | os.PathLike | None = None, schema: str | os.PathLike | None = None) -> Registry:
-    """Read, validate and convert the registry. `path` defaults to $DDR_DATASETS_YAML, then config/datasets.yaml."""
+    """Read, validate and convert the registry. `path` defaults to $DDR_DATASETS_YAML, then src/ddr/resources/datasets.yaml."""
     path = Path(path or os.environ.get(REGISTRY_ENV) or DEFAULT_REGISTRY)
     schema = Path(schema or DEFAULT_SCHEMA)
     try:

@@ -10,7 +10,7 @@ the degradations mapped onto the set's scale), so results computed on them are S
 
 `build_replicas(out)` writes <out>/<dataset>/<archive> for the 12 sets and returns, per set, the registry
 changes a replica needs (its row count and splits); `replica_registry()` turns the shipped registry into one
-that points at the served replicas. The layout facts used here are the ones config/datasets.yaml cites.
+that points at the served replicas. The layout facts used here are the ones src/ddr/resources/datasets.yaml cites.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pipeline configuration: validated against config/config.schema.json at start-up with a message a person can act on."""
+"""Pipeline configuration: validated against src/ddr/resources/config.schema.json at start-up with a message a person can act on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA = Path(__file__).resolve().parents[3] / "config" / "config.schema.json"
+from ddr.resources import resource_path
+
+SCHEMA = resource_path("config.schema.json")  # package data (importlib.resources), also in an installed wheel
 
 
 class ConfigError(ValueError):
