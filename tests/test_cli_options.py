@@ -28,7 +28,7 @@ def test_help_shows_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["score", "--help"])
     text = capsys.readouterr().out
-    assert "(default: 32)" in text and "(default: feature)" in text and "(default: None)" not in text
+    assert "(default: feature)" in text and "(default: fp32)" in text and "(default: None)" not in text
 
 
 def test_custom_prompt_file_adds_a_type(golden_dir, tmp_path, capsys):

@@ -15,7 +15,9 @@ import pytest
 
 from conftest import _copy_tracked_tree
 
-pytestmark = pytest.mark.slow
+# Not in `make test` yet: the run stops at Table 1 (the replica's held-out LIVE gblur subset has too few images
+# for a correlation) and takes ~20 min here; `pytest -m paper_replica` runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.paper_replica]
 
 TABLES = ["table1_blur_srcc", "table2_attributes", "table3_biqa_srcc", "table3_paper_vs_ours", "table4_deblur",
           "table5_sr", "table6_ablation", "table7_ablation"]
