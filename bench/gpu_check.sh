@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 out=${1:-bench/results/gpu_check.txt}
 if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=${PYTHON:-python3}; fi
 if [ -d .whl ] && ! "$py" -c "import open_clip" 2>/dev/null; then
-    "$py" -m pip install -q --no-index --no-deps --no-compile --target /tmp/ddr-site .whl/*.whl || exit 1
-    export PYTHONPATH=/tmp/ddr-site
+    site=$(mktemp -d)
+    "$py" -m pip install -q --no-index --no-deps --no-compile --target "$site" .whl/*.whl || exit 1
+    export PYTHONPATH="$site"
 fi
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" DDR_OFFLINE=1 PYTHONUNBUFFERED=1
 "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"

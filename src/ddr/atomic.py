@@ -42,11 +42,11 @@ def new_file_mode(directory: bool = False) -> int:
 def check_output_target(target: str | os.PathLike) -> Path:
     """Refuse targets a result file must not replace; one-line errors that name the path."""
     target = Path(target)
-    if target.exists() or target.is_symlink():
-        mode = os.stat(target).st_mode if target.exists() else 0
+    if target.exists():
+        mode = target.stat().st_mode
         if stat.S_ISDIR(mode):
             raise OutputPathError(f"{target}: is a directory; give a file name")
-        if target.exists() and not stat.S_ISREG(mode):
+        if not stat.S_ISREG(mode):
             raise OutputPathError(f"{target}: not a regular file (a device, pipe or socket); refusing to replace it")
     parent = target.parent
     existing = next((p for p in (parent, *parent.parents) if p.exists()), None)

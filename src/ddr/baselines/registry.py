@@ -46,18 +46,15 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("clipiqarn50", "CLIP-IQA", "higher_better", False, None, True,
                "the authors' zero-shot CLIP-IQA: OpenAI RN50 at full resolution without positional embedding, "
                "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache"),
-    MetricInfo("qac", "QAC", "higher_better", False, "QAC", False,
-               f"quality-aware clustering codebook learned by its authors; {_NOT_OFFLINE}"),
-    MetricInfo("lpsi", "LPSI", "higher_better", False, "LPSI", False,
-               f"local pattern statistics index with author-tuned thresholds; {_NOT_OFFLINE}"),
-    MetricInfo("dipiq", "dipIQ", "higher_better", False, "dipIQ", False,
-               f"RankNet trained on quality-discriminable image pairs; {_NOT_OFFLINE}"),
-    MetricInfo("snpniqe", "SNP-NIQE", "lower_better", False, "SNP-NIQE", False,
-               f"structure/naturalness/perception NIQE with the authors' pristine models; {_NOT_OFFLINE}"),
-    MetricInfo("npqi", "NPQI", "lower_better", False, "NPQI", False,
-               f"natural-pristine quality index with the authors' pristine models; {_NOT_OFFLINE}"),
-    MetricInfo("contentsep", "ContentSep", "higher_better", False, "ContentSep", False,
-               f"content-separation network weights; {_NOT_OFFLINE}"),
+    *(MetricInfo(name, column, direction, False, column, False, f"{what}; {_NOT_OFFLINE}")
+      for name, column, direction, what in (
+          ("qac", "QAC", "higher_better", "quality-aware clustering codebook learned by its authors"),
+          ("lpsi", "LPSI", "higher_better", "local pattern statistics index with author-tuned thresholds"),
+          ("dipiq", "dipIQ", "higher_better", "RankNet trained on quality-discriminable image pairs"),
+          ("snpniqe", "SNP-NIQE", "lower_better",
+           "structure/naturalness/perception NIQE with the authors' pristine models"),
+          ("npqi", "NPQI", "lower_better", "natural-pristine quality index with the authors' pristine models"),
+          ("contentsep", "ContentSep", "higher_better", "content-separation network weights"))),
 )
 PUBLISHED_ONLY_TEXT = "published value, not rerun"
 
