@@ -172,3 +172,20 @@ def test_cli_scores_with_image_directions_and_refuses_shared_images(tmp_path, mo
     assert main(["score", str(scored), "--backbone", "efficientnet-lite0", "--directions", "images",
                  "--direction-images", str(scored), "--quiet"]) == 2
     assert "must not be scored with them" in capsys.readouterr().err
+
+
+def test_content_hash_names_the_directions_not_the_record(tmp_path):
+    """Provenance cites directions by content: a different commit in the saved record leaves the hash unchanged, a
+    changed vector or type name changes it (the Slurm test compares provenance of runs from different checkouts)."""
+    vectors = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    first = image_directions.ImageDirections(["blur", "noise"], vectors, {"git_commit": "a"})
+    second = image_directions.ImageDirections(["blur", "noise"], vectors.clone(), {"git_commit": "b"})
+    first.save(tmp_path / "a.pt")
+    second.save(tmp_path / "b.pt")
+    assert (tmp_path / "a.pt").read_bytes() != (tmp_path / "b.pt").read_bytes()
+    loaded = image_directions.ImageDirections.load(tmp_path / "b.pt")
+    assert loaded.content_sha256() == first.content_sha256()
+    assert image_directions.ImageDirections(["blur", "haze"], vectors).content_sha256() != first.content_sha256()
+    nudged = vectors.clone()
+    nudged[1, 2] = torch.nextafter(nudged[1, 2], torch.tensor(100.0))
+    assert image_directions.ImageDirections(["blur", "noise"], nudged).content_sha256() != first.content_sha256()

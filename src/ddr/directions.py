@@ -55,6 +55,15 @@ class ImageDirections:
         if not torch.isfinite(self.vectors).all():
             raise ValueError("image-defined directions contain non-finite values")
 
+    def content_sha256(self) -> str:
+        """sha256 of the type names and the float32 vectors: names the directions themselves, unlike the file's hash,
+        which also covers the provenance record (commit, versions) saved beside them."""
+        import hashlib
+
+        digest = hashlib.sha256("\n".join(self.types).encode())
+        digest.update(self.vectors.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        return digest.hexdigest()
+
     def save(self, path: str | Path) -> None:
         from ddr.atomic import torch_save
 

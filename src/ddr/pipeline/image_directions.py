@@ -19,7 +19,6 @@ import torch
 
 from ddr.atomic import write_json
 from ddr.backbones import Backbone
-from ddr.hashing import sha256_file
 from ddr.directions import ImageDirections, compute, normalise_levels
 from ddr.io import load_image
 from ddr.model import DDR
@@ -93,7 +92,7 @@ def score(shards: Sequence[str | Path], directions_pt: str | Path, labels_csv: s
     table = table[table["image"].isin(keep["image"])]
     facts = {k: v for k, v in model.provenance().items() if k in ("types", "adaptive", "eps", "directions")}
     info = {**cached["provenance"], **facts, "domain": "feature (image-defined directions)",
-            "directions_file": str(directions_pt), "directions_sha256": sha256_file(directions_pt),
+            "directions_file": str(directions_pt), "directions_sha256": directions.content_sha256(),
             "scored": SCORED_ROWS}
     write_scores(table, keep, out, info)
 
