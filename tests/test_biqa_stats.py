@@ -137,6 +137,9 @@ def test_select_level_picks_the_best_heldout_level_lower_on_ties():
     assert chosen == 2.0 and scores[2.0] == pytest.approx(1.0) and list(scores.index) == [1.0, 2.0, 4.0]
     with pytest.raises(ValueError, match="no pixel-domain columns"):
         biqa_stats.level_columns(frame, "noise")
+    two_rows = mask & (mask.cumsum() <= 2)
+    with pytest.raises(ValueError, match="at least 3 held-out rows; the held-out split has 2 of"):
+        biqa_stats.select_level(frame, "blur", two_rows)
 
 
 def test_mixed_label_directions_are_refused():

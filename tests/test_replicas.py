@@ -135,7 +135,7 @@ def test_partial_archives_placed_by_hand_are_refused_naming_what_is_missing(repl
     # every folder there, some images missing
     partial = _rezip(live, lambda n: not n.endswith(("wn/img1.bmp", "jpeg/img2.bmp")))
     placed.write_bytes(partial)
-    with pytest.raises(D.IncompleteDataset, match=r"databaserelease2\.zip.*2 of 20 labelled files are missing "
+    with pytest.raises(D.IncompleteDataset, match=r"databaserelease2\.zip.*2 of 24 labelled files are missing "
                                                   r"\(looked for them under the extracted folder\).*jpeg/img2\.bmp"):
         D.ensure_dataset("live", tmp_path / "data", registry, progress=False)
     # the label file missing

@@ -190,9 +190,10 @@ def _live(photos: Photos) -> tuple[Archives, ReplicaFacts]:
     dmos_realigned.mat (dmos_new, orgs: 1xN doubles), refnames_all.mat (1xN cell), BMP images img<k>.bmp."""
     refs = ["bikes", "building2", "caps", "lighthouse"]
     kinds = {"jp2k": "jpeg", "jpeg": "jpeg", "wn": "noise", "gblur": "blur", "fastfading": "jpeg"}
-    # per folder: distorted images + 1 reference copy (flagged by orgs); gblur has more, as Table 1 correlates
-    # pixel DDR with DMOS on LIVE's gblur images alone (after holding out a share of the references)
-    counts = {folder: (9 if folder == "gblur" else 4) for folder in kinds}
+    # per folder: distorted images + 1 reference copy (flagged by orgs). gblur has more, each reference at three
+    # blur levels: Table 1 correlates pixel DDR with DMOS on LIVE's gblur images alone, choosing the level on a
+    # held-out share of the references (one of four here), so the held-out and the scored rows both need >= 3 images
+    counts = {folder: (13 if folder == "gblur" else 4) for folder in kinds}
     files, dmos, orgs, refnames = {}, [], [], []
     top = "databaserelease2"
     for r, ref in enumerate(refs):
@@ -202,7 +203,8 @@ def _live(photos: Photos) -> tuple[Archives, ReplicaFacts]:
         for k in range(per_folder):
             r = (k + f) % len(refs)
             is_ref = k == per_folder - 1
-            level = 0 if is_ref else 1 + (k + f) % 4
+            step = k // len(refs) if folder == "gblur" else 0  # gblur: each reference's images at rising levels
+            level = 0 if is_ref else 1 + (k + f + step) % 4
             image = photos.get(r, 192, 128)
             image = image if is_ref else degrade(image, kind, level, derive_seed("live", folder, k))
             files[f"{top}/{folder}/img{k + 1}.bmp"] = encode(image, "BMP")

@@ -166,6 +166,9 @@ def level_columns(frame: pd.DataFrame, kind: str) -> dict[float, str]:
 def select_level(frame: pd.DataFrame, kind: str, mask: pd.Series) -> tuple[float, pd.Series]:
     """The level whose pooled SRCC on the `mask` rows is highest (ties: the lower level), and every level's SRCC."""
     rows = frame[mask]
+    if len(rows) < 3:
+        raise ValueError(f"choosing the {kind} level needs at least 3 held-out rows; the held-out split has "
+                         f"{len(rows)} of {len(frame)} (raise the held-out fraction or use a larger set)")
     direction = label_direction(rows)
     scores = pd.Series({level: stats.srcc(rows[column], oriented(rows["score"], direction))
                         for level, column in level_columns(frame, kind).items()}, name="heldout_srcc")
