@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ddr.registry import Entry, Registry
+
 COLUMNS = ["image", "score", "direction", "ref", "dist_type", "dist_level", "split"]
 PAIR_COLUMNS = ["lq", "gt", "split", "group"]
 HIGHER, LOWER = "higher_better", "lower_better"
@@ -583,21 +585,29 @@ def list_realsr_pairs(root: str | os.PathLike) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------------------
 # registry glue
 
-PARSERS: dict[str, Callable[..., pd.DataFrame]] = {
-    "live_dmos_mat": parse_live,
-    "csiq_txt": parse_csiq_txt,
-    "csiq_dmos_xlsx": parse_csiq_xlsx,
-    "tid2013_mos_with_names": parse_tid2013,
-    "kadid10k_dmos_csv": parse_kadid10k,
-    "koniq10k_csv": parse_koniq10k,
-    "live_challenge_mat": parse_live_challenge,
-    "cid2013_table": parse_cid2013,
-    "spaq_xlsx": parse_spaq,
-    "ic9600_txt": parse_ic9600,
-    "gopro_pairs": list_gopro_pairs,
-    "realblur_lists": list_realblur_pairs,
-    "realsr_pairs": list_realsr_pairs,
-}
+# The registry's `labels.parser` names; adding a label format = one parser function + one line here.
+PARSERS: Registry[Callable[..., pd.DataFrame]] = Registry("label parser")
+for _name, _parser in (
+    ("live_dmos_mat", parse_live),
+    ("csiq_txt", parse_csiq_txt),
+    ("csiq_dmos_xlsx", parse_csiq_xlsx),
+    ("tid2013_mos_with_names", parse_tid2013),
+    ("kadid10k_dmos_csv", parse_kadid10k),
+    ("koniq10k_csv", parse_koniq10k),
+    ("live_challenge_mat", parse_live_challenge),
+    ("cid2013_table", parse_cid2013),
+    ("spaq_xlsx", parse_spaq),
+    ("ic9600_txt", parse_ic9600),
+    ("gopro_pairs", list_gopro_pairs),
+    ("realblur_lists", list_realblur_pairs),
+    ("realsr_pairs", list_realsr_pairs),
+):
+    PARSERS.add(_name, _parser, meta=" ".join((_parser.__doc__ or "").strip().split("\n\n")[0].split()))
+
+
+def list_label_parsers() -> list[Entry]:
+    """Every label parser a dataset registry entry may name (entry.meta: its docstring's first paragraph)."""
+    return PARSERS.list()
 
 
 def _case_resolver(root: Path) -> Callable[[str], str]:
