@@ -1,8 +1,13 @@
-"""Write a table three ways: CSV for machines, Markdown for the README and notebooks, LaTeX for the paper."""
+"""Write a table three ways: CSV for machines, Markdown for the README and notebooks, LaTeX for the paper.
+
+The LaTeX copy is the one pasted into a paper: booktabs rules, numbers right-aligned, and only short cells. Text
+columns with prose (parameter descriptions, reasons) stay in the CSV and Markdown and are listed, row by row, in the
+provenance JSON under `latex_omitted`. No copy shows a machine path (`ddr.reporting.machine_paths`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -10,20 +15,70 @@ import pandas as pd
 from ddr.atomic import write_csv, write_json, write_text
 from ddr.provenance import provenance as base_provenance
 from ddr.reporting.captions import as_records, full_caption
+from ddr.reporting.machine_paths import without_machine_paths
+
+# characters: a text column with a longer cell is prose, left out of the LaTeX table (kept in CSV/Markdown/provenance)
+LATEX_MAX_CELL = 40
+MISSING = "n/a"
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
-def _bold_best(frame: pd.DataFrame, columns: Sequence[str], higher_is_better: bool, fmt: str, latex: bool):
-    """String copy of `frame` with the best value of each column in bold (per column)."""
+def latex_escape(text: str) -> str:
+    """Plain text as LaTeX source (the ten special characters escaped)."""
+    return "".join(_LATEX_SPECIAL.get(char, char) for char in str(text))
+
+
+def _shown(frame: pd.DataFrame, bold_columns: Sequence[str], higher_is_better: bool, fmt: str,
+           bold: Callable[[str], str]) -> pd.DataFrame:
+    """Copy of `frame` with numbers formatted, missing numbers as n/a, and the best value of each bold column marked
+    by `bold` (per column)."""
     shown = frame.copy().astype(object)
-    for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        best = values.max() if higher_is_better else values.min()
-        shown[column] = [
-            ("" if pd.isna(v) else (f"\\textbf{{{fmt.format(v)}}}" if latex else f"**{fmt.format(v)}**")
-             if v == best else fmt.format(v)) if not pd.isna(v) else "n/a"
-            for v in values
-        ]
+    for column in frame.columns:
+        if column in bold_columns:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            best = values.max() if higher_is_better else values.min()
+            shown[column] = [MISSING if pd.isna(v) else bold(fmt.format(v)) if v == best else fmt.format(v)
+                             for v in values]
+        elif pd.api.types.is_numeric_dtype(frame[column]):
+            shown[column] = [MISSING if pd.isna(v) else fmt.format(v) for v in frame[column]]
     return shown
+
+
+def _portable(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with machine paths taken out of its text cells (numbers untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = [without_machine_paths(v) if isinstance(v, str) else v for v in out[column]]
+    return out
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return cell == MISSING
+    return True
+
+
+def latex_table(frame: pd.DataFrame, title: str, caption: str, label: str, bold_columns: Sequence[str] = (),
+                higher_is_better: bool = True, number_format: str = "{:.4f}") -> tuple[str, list[str]]:
+    """(booktabs LaTeX source, the prose columns left out of it). The first column (row labels) is always kept;
+    number columns are right-aligned."""
+    shown = _shown(frame, bold_columns, higher_is_better, number_format, bold=lambda s: f"\\textbf{{{s}}}")
+    cells = {column: ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in shown[column]]
+             for column in shown.columns}
+    prose = [c for c in list(shown.columns)[1:] if any(len(v) > LATEX_MAX_CELL for v in cells[c])]
+    kept = [c for c in shown.columns if c not in prose]
+    numeric = {c: bool(cells[c]) and all(_is_number(v.removeprefix("\\textbf{").removesuffix("}"))
+                                         for v in cells[c] if v) for c in kept}
+    body = pd.DataFrame({latex_escape(c): [v if c in bold_columns else latex_escape(v) for v in cells[c]]
+                         for c in kept})
+    note = (f" Not shown here (text; see {label.removeprefix('tab:')}.csv): {', '.join(prose)}." if prose else "")
+    source = body.to_latex(index=False, escape=False, column_format="".join("r" if numeric[c] else "l" for c in kept),
+                           caption=latex_escape(f"{title}. {caption}{note}"), label=label)
+    return source, prose
 
 
 def write_table(
@@ -39,31 +94,18 @@ def write_table(
     """stem.csv, stem.md, stem.tex and stem.provenance.json; the caption carries the stand-in warning if any."""
     stem = Path(stem)
     records = as_records(provenance)
-    text = full_caption(caption, records)
+    text = without_machine_paths(full_caption(caption, records))
+    frame = _portable(frame)
     write_csv(stem.with_suffix(".csv"), frame)
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    md_frame = _bold_best(frame, bold_columns, higher_is_better, number_format, latex=False) if bold_columns else frame
-    md_frame = md_frame.copy()
-    for column in numeric:
-        if column not in bold_columns:
-            md_frame[column] = [("n/a" if pd.isna(v) else number_format.format(v)) for v in frame[column]]
+    md_frame = _shown(frame, bold_columns, higher_is_better, number_format, bold=lambda s: f"**{s}**")
     write_text(stem.with_suffix(".md"), f"### {title}\n\n{md_frame.to_markdown(index=False)}\n\n{text}\n")
-    tex_frame = _bold_best(frame, bold_columns, higher_is_better, number_format, latex=True) if bold_columns else frame
-    tex_frame = tex_frame.copy()
-    for column in numeric:
-        if column not in bold_columns:
-            tex_frame[column] = [("n/a" if pd.isna(v) else number_format.format(v)) for v in frame[column]]
-    latex = tex_frame.to_latex(index=False, escape=False, caption=_latex_escape(f"{title}. {text}"),
-                               label=f"tab:{stem.name}")
+    latex, prose = latex_table(frame, title, text, f"tab:{stem.name}", bold_columns, higher_is_better, number_format)
     write_text(stem.with_suffix(".tex"), latex)
-    write_json(stem.with_suffix(".provenance.json"), base_provenance(title=title, caption=text, sources=records))
+    omitted = frame[[frame.columns[0], *prose]].to_dict(orient="records") if prose else []
+    write_json(stem.with_suffix(".provenance.json"),
+               base_provenance(title=title, caption=text, sources=records,
+                               **({"latex_omitted": omitted} if omitted else {})))
     return [stem.with_suffix(s) for s in (".csv", ".md", ".tex", ".provenance.json")]
-
-
-def _latex_escape(text: str) -> str:
-    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
-        text = text.replace(char, escaped)
-    return text
 
 
 def paper_vs_ours(ours: pd.DataFrame, paper: pd.DataFrame, keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:

@@ -1,0 +1,74 @@
+"""ddr.reporting.write_table: LaTeX ready for a paper (booktabs, numbers right-aligned, no prose cells, escaped),
+and no copy of a table shows a machine path (the provenance keeps the sources as they were)."""
+
+from __future__ import annotations
+
+import json
+import re
+import site
+from pathlib import Path
+
+import pandas as pd
+
+from ddr.reporting import write_table
+from ddr.reporting.machine_paths import without_machine_paths
+
+SITE = Path(site.getsitepackages()[0])
+PROSE = "text-driven DDR, types blur,color,noise,exposure, adaptive, official square patches; backbone clip:ViT-B-32"
+
+
+def _table(tmp_path: Path):
+    frame = pd.DataFrame({
+        "method": ["DDR_blur", "NIQE", "IL-NIQE"],
+        "weights": ["STAND-IN (clip-random:ViT-B-32:0)", "bundled", "n/a"],
+        "LIVE": [0.81, -0.25, "n/a (model not available offline)"],
+        "n": ["12", "12", "12"],
+        "parameters": [PROSE, f"pristine model {SITE}/torch/share/niqe.npz",
+                       f"n/a: no template at {Path.home()}/.cache/ddr/ilniqe/template.npz"],
+    })
+    source = {"backbone": "clip-random:ViT-B-32:0", "stand_in": True, "stand_in_reason": "requested",
+              "model_file": f"{SITE}/torch/share/niqe.npz"}
+    paths = write_table(frame, tmp_path / "table3_test", "Table 3: SRCC (95% CI)", "Best per set in bold.",
+                        [source], bold_columns=["LIVE"])
+    return frame, {p.suffix if not p.name.endswith(".provenance.json") else ".json": p for p in paths}
+
+
+def test_latex_is_booktabs_with_numbers_right_aligned_and_prose_left_out(tmp_path):
+    _, paths = _table(tmp_path)
+    tex = paths[".tex"].read_text()
+    assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
+    assert re.search(r"\\begin\{tabular\}\{llrr\}", tex), tex  # method, weights | LIVE, n
+    assert "parameters" not in tex.split(r"\begin{tabular}")[1] and PROSE not in tex
+    assert "Not shown here (text; see table3\\_test.csv): parameters" in tex
+    assert r"DDR\_blur" in tex and r"\textbf{0.8100}" in tex and r"95\% CI" in tex
+    assert all(len(cell.strip()) <= 40 for row in tex.split(r"\midrule")[1].split(r"\bottomrule")[0].split(r"\\")
+               for cell in row.split("&"))
+    omitted = json.loads(paths[".json"].read_text())["latex_omitted"]
+    assert [row["method"] for row in omitted] == ["DDR_blur", "NIQE", "IL-NIQE"] and omitted[0]["parameters"] == PROSE
+
+
+def test_csv_and_markdown_keep_every_column(tmp_path):
+    frame, paths = _table(tmp_path)
+    csv = pd.read_csv(paths[".csv"], dtype=str)
+    assert list(csv.columns) == list(frame.columns) and csv.loc[0, "parameters"] == PROSE
+    markdown = paths[".md"].read_text()
+    assert PROSE in markdown and "**0.8100**" in markdown
+
+
+def test_no_table_copy_shows_a_machine_path(tmp_path):
+    _, paths = _table(tmp_path)
+    for suffix in (".csv", ".md", ".tex"):
+        text = paths[suffix].read_text()
+        assert "site-packages" not in text and str(Path.home()) + "/" not in text, suffix
+    csv = pd.read_csv(paths[".csv"], dtype=str)
+    assert csv.loc[1, "parameters"].startswith("pristine model torch/share/niqe.npz (package torch ")
+    assert csv.loc[2, "parameters"] == "n/a: no template at ~/.cache/ddr/ilniqe/template.npz"
+    # the provenance keeps the sources as they were: that is where a reader finds the exact file
+    assert json.loads(paths[".json"].read_text())["sources"][0]["model_file"].startswith(str(SITE))
+
+
+def test_path_rewriting_leaves_urls_specs_and_ratios_alone(tmp_path):
+    text = "see https://example.org/a/b, DDR/CLIP clip:ViT-B-32, 1/2 and lpips/vgg16"
+    assert without_machine_paths(text) == text
+    assert without_machine_paths(f"read {tmp_path}/x/y.png", root=tmp_path) == "read x/y.png"
+    assert without_machine_paths("at /opt/elsewhere/data/file.npz.") == "at file.npz."
