@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ddr.baselines.base import BaselineUnavailable, Metric
+from ddr.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -23,40 +24,10 @@ class MetricInfo:
     runnable: bool  # False: the paper's number is shown, marked "published value, not rerun"
     note: str
     variants: tuple[str, ...] = ()  # other display names its scores may carry (e.g. a refitted model)
+    takes_device: bool = False  # a network metric: create_metric passes it the device
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-_NOT_OFFLINE = "no public definition with its trained parameters is obtainable offline"
-METRICS: tuple[MetricInfo, ...] = (
-    MetricInfo("ddr", "DDR", "higher_better", False, "DDR", True, "this project's feature-domain DDR (ddr.DDR)"),
-    MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
-               "LIVE release algorithm and pristine model (data/niqe_pris_params.npz)"),
-    MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True, "MATLAB piqe algorithm; no learned parameters"),
-    MetricInfo("brisque", "BRISQUE", "lower_better", True, None, True,
-               "LIVE release SVR trained on LIVE IQA: opinion-aware, its LIVE row is train-on-test"),
-    MetricInfo("ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", True,
-               "needs a template: the authors' templatemodel.mat placed in $DDR_CACHE/ilniqe/, or one refitted on "
-               "your pristine images with fit_ilniqe (scores then named 'IL-NIQE (refitted)')",
-               ("IL-NIQE (refitted)",)),
-    MetricInfo("clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
-               "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
-               "CLIP-IQA uses RN50 at full resolution, hence the name"),
-    MetricInfo("clipiqarn50", "CLIP-IQA", "higher_better", False, None, True,
-               "the authors' zero-shot CLIP-IQA: OpenAI RN50 at full resolution without positional embedding, "
-               "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache"),
-    *(MetricInfo(name, column, direction, False, column, False, f"{what}; {_NOT_OFFLINE}")
-      for name, column, direction, what in (
-          ("qac", "QAC", "higher_better", "quality-aware clustering codebook learned by its authors"),
-          ("lpsi", "LPSI", "higher_better", "local pattern statistics index with author-tuned thresholds"),
-          ("dipiq", "dipIQ", "higher_better", "RankNet trained on quality-discriminable image pairs"),
-          ("snpniqe", "SNP-NIQE", "lower_better",
-           "structure/naturalness/perception NIQE with the authors' pristine models"),
-          ("npqi", "NPQI", "lower_better", "natural-pristine quality index with the authors' pristine models"),
-          ("contentsep", "ContentSep", "higher_better", "content-separation network weights"))),
-)
-PUBLISHED_ONLY_TEXT = "published value, not rerun"
 
 
 def canonical(name: str) -> str:
@@ -64,37 +35,56 @@ def canonical(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
 
 
+# name -> builder (a lazy 'module:attribute', None for the metrics not rerun), with the metric's facts as meta.
+METRICS: Registry[Callable[..., Metric] | None] = Registry("metric", normalise=canonical)
+
+
+def _add(builder: str | None, info: MetricInfo) -> None:
+    METRICS.add(info.name, builder, meta=info)
+
+
+_add("ddr.baselines.ddr_metric:DDRMetric",
+     MetricInfo("ddr", "DDR", "higher_better", False, "DDR", True, "this project's feature-domain DDR (ddr.DDR)",
+                takes_device=True))
+_add("ddr.baselines.niqe:NIQE", MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
+                                           "LIVE release algorithm and pristine model (data/niqe_pris_params.npz)"))
+_add("ddr.baselines.piqe:PIQE", MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True,
+                                           "MATLAB piqe algorithm; no learned parameters"))
+_add("ddr.baselines.brisque:BRISQUE", MetricInfo(
+    "brisque", "BRISQUE", "lower_better", True, None, True,
+    "LIVE release SVR trained on LIVE IQA: opinion-aware, its LIVE row is train-on-test"))
+_add("ddr.baselines.ilniqe:build_ilniqe", MetricInfo(
+    "ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", True,
+    "needs a template: the authors' templatemodel.mat placed in $DDR_CACHE/ilniqe/, or one refitted on "
+    "your pristine images with fit_ilniqe (scores then named 'IL-NIQE (refitted)')", ("IL-NIQE (refitted)",)))
+_add("ddr.baselines.clip_iqa:build_clipiqa", MetricInfo(
+    "clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
+    "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
+    "CLIP-IQA uses RN50 at full resolution, hence the name", takes_device=True))
+_add("ddr.baselines.clip_iqa:build_clipiqa_rn50", MetricInfo(
+    "clipiqarn50", "CLIP-IQA", "higher_better", False, None, True,
+    "the authors' zero-shot CLIP-IQA: OpenAI RN50 at full resolution without positional embedding, "
+    "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache", takes_device=True))
+_NOT_OFFLINE = "no public definition with its trained parameters is obtainable offline"
+for _name, _column, _direction, _what in (
+        ("qac", "QAC", "higher_better", "quality-aware clustering codebook learned by its authors"),
+        ("lpsi", "LPSI", "higher_better", "local pattern statistics index with author-tuned thresholds"),
+        ("dipiq", "dipIQ", "higher_better", "RankNet trained on quality-discriminable image pairs"),
+        ("snpniqe", "SNP-NIQE", "lower_better", "structure/naturalness/perception NIQE with the authors' pristine models"),
+        ("npqi", "NPQI", "lower_better", "natural-pristine quality index with the authors' pristine models"),
+        ("contentsep", "ContentSep", "higher_better", "content-separation network weights")):
+    _add(None, MetricInfo(_name, _column, _direction, False, _column, False, f"{_what}; {_NOT_OFFLINE}"))
+PUBLISHED_ONLY_TEXT = "published value, not rerun"
+
+
 def list_metrics(runnable_only: bool = False) -> list[MetricInfo]:
     """Each metric's facts (name, display name, direction, opinion-aware, paper column, runnable, note)."""
-    return [m for m in METRICS if m.runnable or not runnable_only]
+    return [e.meta for e in METRICS.list() if e.meta.runnable or not runnable_only]
 
 
 def metric_info(name: str) -> MetricInfo:
-    key = canonical(name)
-    for info in METRICS:
-        if info.name == key:
-            return info
-    raise KeyError(f"unknown metric {name!r}; known: {', '.join(m.name for m in METRICS)}")
-
-
-def _builder(key: str) -> Callable[..., Metric]:
-    if key == "niqe":
-        from ddr.baselines.niqe import NIQE as builder
-    elif key == "piqe":
-        from ddr.baselines.piqe import PIQE as builder
-    elif key == "brisque":
-        from ddr.baselines.brisque import BRISQUE as builder
-    elif key == "ilniqe":
-        from ddr.baselines.ilniqe import build_ilniqe as builder
-    elif key == "clipiqa":
-        from ddr.baselines.clip_iqa import build_clipiqa as builder
-    elif key == "clipiqarn50":
-        from ddr.baselines.clip_iqa import build_clipiqa_rn50 as builder
-    elif key == "ddr":
-        from ddr.baselines.ddr_metric import DDRMetric as builder
-    else:
-        raise AssertionError(key)
-    return builder
+    """The facts of a metric by any spelling; KeyError (one line, known names, closest one) when unknown."""
+    return METRICS.entry(name).meta
 
 
 def create_metric(name: str, device: str = "cpu", **kwargs) -> Metric:
@@ -108,6 +98,6 @@ def create_metric(name: str, device: str = "cpu", **kwargs) -> Metric:
     if not info.runnable:
         raise BaselineUnavailable(f"{info.display_name}: {info.note}; Table 3 shows the paper's number marked "
                                   f"'{PUBLISHED_ONLY_TEXT}'")
-    if info.name in ("ddr", "clipiqa", "clipiqarn50"):
+    if info.takes_device:
         kwargs["device"] = device
-    return _builder(info.name)(**kwargs)
+    return METRICS[info.name](**kwargs)

@@ -11,6 +11,8 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from ddr.registry import Entry, Registry
+
 from .base import LossTerm
 from .contextual import ContextualLoss
 from .ddr_term import DDRLoss
@@ -18,11 +20,25 @@ from .distribution import FrequencyDistributionLoss, PixelPDL, ProjectedDistribu
 from .lpips import LPIPSLoss
 from .psnr import L1Loss, PSNRLoss
 
-PERCEPTUAL = {"lpips": LPIPSLoss, "contextual": ContextualLoss, "pdl": ProjectedDistributionLoss,
-              "fdl": FrequencyDistributionLoss}
-PLAIN: dict[str, Callable[..., LossTerm]] = {"psnr": PSNRLoss, "l1": L1Loss, "pdl_pixel": PixelPDL}
-ALIASES = {"ctx": "contextual", "cx": "contextual", "pixel_pdl": "pdl_pixel"}
-LOSS_NAMES = sorted([*PERCEPTUAL, *PLAIN, "ddr", *ALIASES])
+# Every loss term by name, with its aliases (stored once) and how it is built (meta): "plain" terms take their
+# options, "perceptual" ones also the feature-net weights and cache folder, "ddr" the DDR model.
+LOSS_TERMS: Registry[Callable[..., LossTerm]] = Registry("loss term")
+for _name, _term, _kind, _aliases in (
+        ("psnr", PSNRLoss, "plain", ()),
+        ("l1", L1Loss, "plain", ()),
+        ("pdl_pixel", PixelPDL, "plain", ("pixel_pdl",)),
+        ("lpips", LPIPSLoss, "perceptual", ()),
+        ("contextual", ContextualLoss, "perceptual", ("ctx", "cx")),
+        ("pdl", ProjectedDistributionLoss, "perceptual", ()),
+        ("fdl", FrequencyDistributionLoss, "perceptual", ()),
+        ("ddr", DDRLoss, "ddr", ())):
+    LOSS_TERMS.add(_name, _term, aliases=_aliases, meta=_kind)
+LOSS_NAMES = sorted(LOSS_TERMS.names(with_aliases=True))
+
+
+def list_losses() -> list[Entry]:
+    """Every loss term: entry.name, entry.aliases and entry.meta (how it is built: plain, perceptual or ddr)."""
+    return LOSS_TERMS.list()
 
 
 class CompositeLoss(nn.Module):
@@ -65,24 +81,22 @@ class CompositeLoss(nn.Module):
 
 def build_term(name: str, options: Mapping[str, Any] | None = None, *, ddr_model=None,
                feature_weights: str = "imagenet", cache_dir: str | None = None) -> LossTerm:
-    name = ALIASES.get(name, name)
+    name = LOSS_TERMS.canonical(name)  # an unknown name: ValueError listing the known ones
     options = dict(options or {})
-    if name == "ddr":
+    kind = LOSS_TERMS.entry(name).meta
+    if kind == "ddr":
         if ddr_model is None:
             raise ValueError("the ddr loss term needs a DDR model (pass ddr_model=...)")
         if options:
             raise ValueError(f"the ddr loss term takes no options besides weight, got {options}")
-        return DDRLoss(ddr_model)
+        return LOSS_TERMS[name](ddr_model)
+    if kind == "perceptual":
+        options.setdefault("weights", feature_weights)
+        options.setdefault("cache_dir", cache_dir)
     try:
-        if name in PLAIN:
-            return PLAIN[name](**options)
-        if name in PERCEPTUAL:
-            options.setdefault("weights", feature_weights)
-            options.setdefault("cache_dir", cache_dir)
-            return PERCEPTUAL[name](**options)
+        return LOSS_TERMS[name](**options)
     except TypeError as exc:
         raise ValueError(f"bad options for loss term {name!r}: {options} ({exc})") from exc
-    raise ValueError(f"unknown loss term {name!r}; known: {LOSS_NAMES}")
 
 
 def build_loss(spec: Mapping[str, Any], *, ddr_model=None, feature_weights: str = "imagenet",
@@ -97,7 +111,7 @@ def build_loss(spec: Mapping[str, Any], *, ddr_model=None, feature_weights: str 
             weight = float(opts.pop("weight", 1.0))
         else:
             opts, weight = {}, float(value)
-        key = ALIASES.get(name, name)
+        key = LOSS_TERMS.canonical(name)
         terms[key] = build_term(key, opts, ddr_model=ddr_model, feature_weights=feature_weights,
                                 cache_dir=cache_dir)
         weights[key] = weight
@@ -106,4 +120,4 @@ def build_loss(spec: Mapping[str, Any], *, ddr_model=None, feature_weights: str 
 
 __all__ = ["build_loss", "build_term", "CompositeLoss", "LossTerm", "PSNRLoss", "L1Loss", "LPIPSLoss",
            "ContextualLoss", "ProjectedDistributionLoss", "PixelPDL", "FrequencyDistributionLoss", "DDRLoss",
-           "LOSS_NAMES"]
+           "LOSS_NAMES", "LOSS_TERMS", "list_losses"]
