@@ -7,7 +7,7 @@
 from snakemake.exceptions import WorkflowError
 
 from ddr.data.registry import RegistryError, load_registry
-from ddr.pipeline.config import ConfigError, check_dataset_names, validate_config
+from ddr.pipeline.config import ConfigError, check_config
 
 
 configfile: "config/config.yaml"
@@ -17,10 +17,11 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-_CONFIG_SOURCE = "configuration (config/config.yaml + any --configfile/--config)"
+# the one place the configuration is checked (schema, dataset names, cross-key rules); errors name the files
+_CONFIG_SOURCE = " + ".join(["config/config.yaml", *map(str, workflow.overwrite_configfiles)]
+                            + (["--config"] if workflow.config_settings.config else []))
 try:
-    validate_config(config, source=_CONFIG_SOURCE)
-    check_dataset_names(config, set(load_registry(config["datasets_registry"]).names()), source=_CONFIG_SOURCE)
+    check_config(config, set(load_registry(config["datasets_registry"]).names()), source=_CONFIG_SOURCE)
 except (ConfigError, RegistryError) as error:
     raise WorkflowError(str(error))
 

@@ -17,6 +17,7 @@ from PIL import Image
 
 from ddr.pipeline import restoration as plan
 from ddr.pipeline import restoration_tables as tables
+from ddr.pipeline.config import restoration_section
 from ddr.pipeline.restoration_dag import RestorationDAG
 from ddr.pipeline.restoration_protocols import (align_ecc, masked_psnr, masked_ssim, measure, prepare_pairs)
 from ddr.restoration.metrics import psnr as library_psnr
@@ -24,17 +25,18 @@ from ddr.restoration.metrics import ssim as library_ssim
 
 from conftest import REPO
 
-MINI = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["restoration"]
+MINI_CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+MINI = restoration_section(MINI_CONFIG)  # the section as the stage reads it (its DDR term with the shared ddr.types)
 PAPER_FILE = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())["restoration"]
 
 
 def paper_config() -> dict:
-    """config.yaml's restoration section with paper.yaml merged over it, as Snakemake does (dicts deep-merged)."""
+    """The restoration section of config.yaml with paper.yaml merged over it, as Snakemake does (dicts deep-merged)."""
     from snakemake.utils import update_config
 
-    merged = {"restoration": copy.deepcopy(MINI)}
-    update_config(merged, {"restoration": copy.deepcopy(PAPER_FILE)})
-    return merged["restoration"]
+    merged = copy.deepcopy(MINI_CONFIG)
+    update_config(merged, yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
+    return restoration_section(merged)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def test_the_budget_overlay_replaces_the_reference_recipe():
     for overlay in ("paper.yaml", "restoration_budget.yaml"):
         update_config(full, yaml.safe_load((REPO / "config" / overlay).read_text()))
     validate_config(full)
-    cfg = full["restoration"]
+    cfg = restoration_section(full)
     assert plan.recipe(cfg)["name"] == "budget" and plan.recipe(cfg)["gpu_hours"]["restormer"] > 0
     for network in ("nafnet-gopro", "restormer"):
         run = plan.Run("deblur", "gopro", network, "psnr+fdl", "main", 0)
@@ -461,7 +463,8 @@ def test_train_run_resumes_a_killed_job_and_restarts_a_changed_one(tmp_path):
     (lambda r: r["datasets"]["mini"].update(alignment="sift"), "restoration/datasets/mini/alignment"),
     (lambda r: r["ablation"]["variants"].append({"name": "x", "lamda_d": 1}), "restoration/ablation/variants/1"),
     (lambda r: r["figures"].update(figure5={"task": "sr", "dataset": "mini", "image": 0}), "restoration/figures"),
-    (lambda r: r["ddr"].update(types=["sharpness"]), "restoration/ddr/types/0"),
+    (lambda r: r["ddr"].update(adaptive="yes"), "restoration/ddr/adaptive"),
+    (lambda r: r["ddr"].update(types=["blur"]), "unknown key in restoration/ddr"),  # the shared ddr.types only
 ])
 def test_schema_names_the_bad_restoration_key(mutate, expected):
     from ddr.pipeline.config import ConfigError, validate_config

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ddr.pipeline import restoration as plan
+from ddr.pipeline.config import restoration_section
 from ddr.restoration.data import load_rgb, read_pairs
 from ddr.restoration.metrics import psnr, ssim
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def mini(mini_run):
     cfg = yaml.safe_load((mini_run / "config" / "config.yaml").read_text())
-    return mini_run, mini_run / "results" / "mini", cfg["restoration"], cfg
+    return mini_run, mini_run / "results" / "mini", restoration_section(cfg), cfg
 
 
 def test_every_configured_run_trained_to_the_end_with_checkpoints(mini):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from ddr.pipeline.config import ConfigError, validate_config
 
@@ -59,7 +60,7 @@ def _config() -> dict:
 def test_default_and_paper_configs_validate():
     validate_config(_config())
     merged = copy.deepcopy(_config())
-    merged.update(yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
+    update_config(merged, yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))  # as Snakemake merges
     validate_config(merged)
 
 

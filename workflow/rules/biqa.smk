@@ -14,11 +14,6 @@ BIQA_NOTES = biqa_plan.label_notes(
 )
 ABLATION_ENCODERS = [clip_encoder(), *[e for e in BIQA["ablation_backbones"] if e != clip_encoder()]]
 
-try:
-    biqa_plan.check_config(config)
-except ValueError as error:
-    raise WorkflowError(f"config biqa/attributes sections: {error}")
-
 
 wildcard_constraints:
     baseline="niqe|piqe|brisque|clipiqa|clipiqarn50|ilniqe",

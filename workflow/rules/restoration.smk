@@ -4,14 +4,11 @@
 # Which runs exist is a pure function of config["restoration"] (ddr.pipeline.restoration, file names in
 # ddr.pipeline.restoration_dag), so the paper profile is planned without its data.
 
-from ddr.pipeline.restoration import RestorationConfigError
+from ddr.pipeline.config import restoration_section
 from ddr.pipeline.restoration_dag import RestorationDAG
 
-RDAG = RestorationDAG(config.get("restoration"), config["clip"], RESULTS, DATA)
-try:
-    RDAG.check()
-except RestorationConfigError as error:
-    raise WorkflowError(f"config restoration section: {error}")
+# checked with the rest of the config in the Snakefile; its DDR term takes the shared ddr.types
+RDAG = RestorationDAG(restoration_section(config), config["clip"], RESULTS, DATA)
 
 RUN_PATH = "{task}/{dataset}/{network}/{loss}/{variant}/seed{seed}"
 

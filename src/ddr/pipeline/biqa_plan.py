@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddr.pipeline.config import ConfigError
+
 TABLE_SUFFIXES = (".csv", ".md", ".tex", ".provenance.json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".provenance.json")
 
@@ -128,22 +130,22 @@ def label_notes(datasets, registry: Mapping[str, Any]) -> dict[str, str]:
 
 
 def check_config(config: Mapping[str, Any]) -> None:
-    """Cross-key checks the JSON schema cannot express; raise ValueError naming the key."""
+    """Cross-key checks the JSON schema cannot express; raise ConfigError naming the key."""
     levels = config["pixel"]["levels"]
     fig1 = config["biqa"]["fig1"]
     if "blur" not in levels or not any(abs(float(fig1["level"]) - float(v)) < 1e-9 for v in levels["blur"]):
-        raise ValueError(f"biqa.fig1.level = {fig1['level']} must be one of pixel.levels.blur "
-                         f"({levels.get('blur')}): Fig. 1 reads its feature distances from the pixel-domain cache")
+        raise ConfigError(f"biqa.fig1.level = {fig1['level']} must be one of pixel.levels.blur "
+                          f"({levels.get('blur')}): Fig. 1 reads its feature distances from the pixel-domain cache")
     kind = config["biqa"]["distribution"]["kind"]
     if kind not in levels:
-        raise ValueError(f"biqa.distribution.kind = {kind!r} has no levels in pixel.levels ({sorted(levels)})")
+        raise ConfigError(f"biqa.distribution.kind = {kind!r} has no levels in pixel.levels ({sorted(levels)})")
     if len(levels[kind]) < 3:
-        raise ValueError(f"pixel.levels.{kind} needs at least 3 levels for Fig. 2's low / optimal / high")
+        raise ConfigError(f"pixel.levels.{kind} needs at least 3 levels for Fig. 2's low / optimal / high")
     if "blur" not in levels:
-        raise ValueError("pixel.levels needs a 'blur' entry for Table 1 (pixel-domain DDR_blur per level)")
+        raise ConfigError("pixel.levels needs a 'blur' entry for Table 1 (pixel-domain DDR_blur per level)")
     attributes = config["attributes"]
     for attribute in attributes["main"]:
         has_label = any(attribute in columns for columns in attributes["label_columns"].values())
         if attribute not in attributes["computed"] and not has_label:
-            raise ValueError(f"attributes.main lists {attribute!r}, but neither attributes.computed nor "
-                             "attributes.label_columns provides it")
+            raise ConfigError(f"attributes.main lists {attribute!r}, but neither attributes.computed nor "
+                              "attributes.label_columns provides it")

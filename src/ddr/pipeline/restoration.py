@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ddr.pipeline.config import ConfigError
+
 MAIN = "main"
 TASKS = ("deblur", "sr")
 # Short canonical name of every loss term the library knows, and the label the paper prints for it.
@@ -30,7 +32,7 @@ TERM_LABELS = {"psnr": "PSNR", "l1": "L1", "lpips": "LPIPS", "ctx": "CTX", "pdl"
 LIBRARY_TERM = {"ctx": "contextual"}
 
 
-class RestorationConfigError(ValueError):
+class RestorationConfigError(ConfigError):
     """The restoration section names something that cannot be run; the message says which key."""
 
 
@@ -177,12 +179,15 @@ def variant_settings(rcfg: Mapping[str, Any], variant: str) -> dict[str, Any]:
 
 def ddr_encoder(rcfg: Mapping[str, Any], variant: str, clip_cfg: Mapping[str, Any]) -> str:
     """'<arch>+<tag>' of the CLIP model behind the DDR term (the clip section's unless the run overrides it)."""
+    from ddr.backbones.spec import BackboneSpec
+
     backbone = variant_settings(rcfg, variant)["backbone"]
-    if backbone:
-        if "+" not in backbone:
-            raise RestorationConfigError(f"DDR backbone {backbone!r} must look like 'RN50+openai' (arch+tag)")
-        return backbone
-    return f"{clip_cfg['arch']}+{clip_cfg['pretrained']}"
+    try:
+        spec = BackboneSpec.from_tag(backbone) if backbone else BackboneSpec.from_config(clip_cfg["arch"],
+                                                                                          clip_cfg["pretrained"])
+    except ValueError as error:
+        raise RestorationConfigError(f"DDR backbone: {error}") from None
+    return spec.tag
 
 
 def uses_ddr(run: Run) -> bool:
@@ -271,7 +276,7 @@ def check_config(rcfg: Mapping[str, Any]) -> None:
 # provenance of the losses: which backbones were stand-ins
 def stand_in_records(loss_provenance: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One record per backbone a loss used, {backbone, stand_in, stand_in_reason, term}, in the form
-    ddr.provenance.stand_in_note reads (so every table and figure carries the warning)."""
+    ddr.reporting.captions.stand_in_note reads (so every table and figure carries the warning)."""
     records = []
     for term, info in loss_provenance.items():
         if term == "ddr":
