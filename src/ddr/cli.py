@@ -21,7 +21,7 @@ from ddr.prefetch import default_workers
 
 def build_model(args: argparse.Namespace):
     """The DDR flavour the flags ask for, on the requested device."""
-    from ddr.backbones import load_backbone
+    from ddr.backbones import DEFAULT_BACKBONE, DEFAULT_PIXEL_BACKBONE, load_backbone
     from ddr.model import DDR
     from ddr.pixel import DEFAULT_LEVELS, PixelDDR, parse_levels
 
@@ -34,13 +34,13 @@ def build_model(args: argparse.Namespace):
         if args.prompts:
             raise ValueError("--prompts applies to --directions text only")
         types = args.types.split(",") if args.types else None
-        model = DDR.from_backbone(load_backbone(spec or "efficientnet-lite0"), directions="images",
+        model = DDR.from_backbone(load_backbone(spec or DEFAULT_PIXEL_BACKBONE), directions="images",
                                   images=direction_images(args), levels=parse_levels(args.levels) if args.levels
                                   else None, seed=args.seed, types=types, adaptive=not args.no_adaptation)
     elif args.domain == "feature":
         types = args.types.split(",") if args.types else None
         prompts = read_prompt_file(args.prompts) if args.prompts else None
-        model = DDR(load_backbone(spec or "clip:ViT-B-32:openai"), types=types, prompts=prompts,
+        model = DDR(load_backbone(spec or DEFAULT_BACKBONE), types=types, prompts=prompts,
                     adaptive=not args.no_adaptation)
     else:
         levels = parse_levels(args.levels) if args.levels else dict(DEFAULT_LEVELS)
@@ -50,7 +50,7 @@ def build_model(args: argparse.Namespace):
             if missing:
                 raise ValueError(f"--types {missing} have no level; give them with --levels KIND=LEVEL")
             levels = {t: levels[t] for t in wanted}
-        model = PixelDDR(load_backbone(spec or "efficientnet-lite0"), levels, seed=args.seed)
+        model = PixelDDR(load_backbone(spec or DEFAULT_PIXEL_BACKBONE), levels, seed=args.seed)
     model.backbone.set_precision(args.precision)
     return model.to(resolve_device(args.device))
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ddr import descriptor
-from ddr.backbones import Backbone, load_backbone
+from ddr.backbones import DEFAULT_BACKBONE, Backbone, BackboneSpec, load_backbone
 from ddr.directions import ImageDirections
 from ddr.inputs import as_image_list, as_response_batch
 from ddr.io import load_image
@@ -115,7 +115,7 @@ class DDR(ResponseModel):
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, spec: str = "clip:ViT-B-32:openai", **kwargs) -> "DDR":
+    def from_pretrained(cls, spec: str | BackboneSpec = DEFAULT_BACKBONE, **kwargs) -> "DDR":
         return cls(load_backbone(spec), **kwargs)
 
     @classmethod

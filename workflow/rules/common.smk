@@ -20,7 +20,9 @@ def all_targets(wildcards):
 
 def clip_encoder():
     """Encoder tag of the configured CLIP model, e.g. 'ViT-B-32+openai' (used in file names)."""
-    return f"{config['clip']['arch']}+{config['clip']['pretrained']}"
+    from ddr.backbones.spec import BackboneSpec
+
+    return BackboneSpec.from_config(config["clip"]["arch"], config["clip"]["pretrained"]).tag
 
 
 def reported_tables(files, caption="../report/biqa_tables.rst", category="BIQA and descriptor"):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddr.backbones.spec import BackboneSpec
 from ddr.pipeline import restoration as plan
 from ddr.pipeline import restoration_tables as tables
 from ddr.pipeline.restoration_dag import TABLE_STEMS
@@ -52,7 +53,7 @@ def write_restoration_table(table: str, rcfg: Mapping[str, Any], clip_cfg: Mappi
     inputs = tables.over_seeds(tables.collect(input_summaries))
     agg = tables.over_seeds(frame)
     records = tables.records_of(frame)
-    clip_encoder = f"{clip_cfg['arch']}+{clip_cfg['pretrained']}"
+    clip_encoder = BackboneSpec.from_config(clip_cfg["arch"], clip_cfg["pretrained"]).tag
     seeds = len(rcfg["seeds"])
     note = profile_note(rcfg, profile)
     written: list[Path] = []

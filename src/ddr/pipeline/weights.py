@@ -11,19 +11,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ddr.backbones import Backbone, WeightsUnavailable, load_backbone
+from ddr.backbones import Backbone, BackboneSpec, WeightsUnavailable, load_backbone
 from ddr.backbones import clip
 from ddr.hashing import sha256_file
 
 
-def _obtain(arch: str, pretrained: str, download: bool) -> dict[str, Any]:
-    if pretrained == "openai" and clip.openai_weights_url(arch):
-        path = clip.fetch_openai_weights(arch, allow_download=download)  # cache first, then verified download
-        return {"spec": f"openai-checkpoint:{path}", "sha256": sha256_file(path)}
+def _checkpoint(path: str | Path) -> str:
+    return BackboneSpec("openai-checkpoint", path=str(path)).format()
+
+
+def _obtain(requested: BackboneSpec, download: bool) -> dict[str, Any]:
+    if requested.pretrained == "openai" and clip.openai_weights_url(requested.arch):
+        path = clip.fetch_openai_weights(requested.arch, allow_download=download)  # cache first, then verified
+        return {"spec": _checkpoint(path), "sha256": sha256_file(path)}
     if not download:
         raise WeightsUnavailable("clip.download is false")
-    load_backbone(f"clip:{arch}:{pretrained}")  # open_clip's own cache
-    return {"spec": f"clip:{arch}:{pretrained}", "sha256": None}
+    load_backbone(requested)  # open_clip's own cache
+    return {"spec": requested.format(), "sha256": None}
 
 
 def resolve_clip_weights(arch: str, pretrained: str, download: bool, stand_in_seed: int,
@@ -33,15 +37,17 @@ def resolve_clip_weights(arch: str, pretrained: str, download: bool, stand_in_se
     `checkpoint` (config clip.checkpoints, e.g. a tiny test checkpoint for the release-replica run) replaces the
     release: it is used as is and labelled a stand-in, since it is not the released weights.
     """
-    requested = f"clip:{arch}:{pretrained}"
+    spec = BackboneSpec.from_config(arch, pretrained)
+    requested = spec.format()
     if checkpoint:
-        return {"spec": f"openai-checkpoint:{checkpoint}", "requested": requested, "stand_in": True,
+        return {"spec": _checkpoint(checkpoint), "requested": requested, "stand_in": True,
                 "reason": f"{requested} replaced by the checkpoint {Path(checkpoint).name} (clip.checkpoints)",
                 "sha256": sha256_file(checkpoint)}
     try:
-        return {**_obtain(arch, pretrained, download), "requested": requested, "stand_in": False, "reason": ""}
+        return {**_obtain(spec, download), "requested": requested, "stand_in": False, "reason": ""}
     except WeightsUnavailable as error:
-        return {"spec": f"clip-random:{arch}:{stand_in_seed}", "requested": requested, "stand_in": True,
+        return {"spec": BackboneSpec("clip-random", arch=arch, seed=stand_in_seed).format(), "requested": requested,
+                "stand_in": True,
                 "reason": f"{requested} unavailable ({error}); seeded random {arch} used instead", "sha256": None}
 
 
