@@ -95,7 +95,7 @@ def metric_rows(names_text: str, decoded, batch_size: int, device, ddr_model: Ca
 
 def list_lines() -> list[str]:
     """`ddr list`: metrics with direction (and why some are not rerun), backbone specs, degradation prompts."""
-    import ddr.backbones
+    from ddr.backbones.spec import list_backbones
     from ddr.prompts import DEFAULT_TYPES, PROMPTS
 
     width = max(len(m.name) for m in list_metrics())
@@ -106,8 +106,8 @@ def list_lines() -> list[str]:
         status = "" if m.runnable else f"  [{PUBLISHED_ONLY_TEXT}]"
         lines.append(f"  {m.name:<{width}}  {better}{flags}  {m.display_name}{status}")
     lines.append("backbones (--backbone SPEC):")
-    spec_lines = [ln for ln in (ddr.backbones.__doc__ or "").splitlines()[1:] if ln.strip()]
-    lines += [f"  {ln.strip()}" for ln in spec_lines]
+    syntax_width = max(len(kind.syntax) for kind in list_backbones())
+    lines += [f"  {kind.syntax:<{syntax_width}}  {kind.description}" for kind in list_backbones()]
     lines.append("degradation types (--types; default " + ",".join(DEFAULT_TYPES) + "):")
     lines += [f"  {t:<9} clean: {clean!r}  degraded: {degraded!r}" for t, (clean, degraded) in PROMPTS.items()]
     return lines
