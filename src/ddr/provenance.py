@@ -40,11 +40,3 @@ def versions() -> dict[str, str]:
 def provenance(**facts) -> dict:
     """A provenance record: the given facts plus commit and versions."""
     return {**facts, "git_commit": git_commit(), "versions": versions()}
-
-
-def stand_in_note(records) -> str:
-    """The caption line every table/figure carries when any input came from stand-in weights ('' otherwise)."""
-    reasons = sorted({f"{r.get('backbone')}: {r.get('stand_in_reason') or 'stand-in'}" for r in records if r.get("stand_in")})
-    if not reasons:
-        return ""
-    return "STAND-IN WEIGHTS (not replication results): " + "; ".join(reasons)

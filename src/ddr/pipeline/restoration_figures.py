@@ -34,7 +34,7 @@ def most_disagreeing_window(outputs: Sequence[np.ndarray], size: int) -> tuple[i
 def note_space(fig, provenance: Sequence[Mapping[str, Any]]) -> float:
     """Fraction of the figure's height to keep free at the bottom for the stand-in warning that
     ddr.reporting.save_figure writes there (fontsize 7, wrapped to the figure's width)."""
-    from ddr.provenance import stand_in_note
+    from ddr.reporting.captions import stand_in_note
 
     note = stand_in_note([dict(p) for p in provenance])
     if not note:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from ddr.atomic import atomic_path, write_json
 from ddr.provenance import provenance as base_provenance
-from ddr.provenance import stand_in_note
-from ddr.reporting.captions import as_records, full_caption
+from ddr.reporting.captions import as_records, full_caption, stand_in_note
 
 
 def save_figure(fig, stem: str | Path, caption: str, provenance: Mapping | Sequence[Mapping] | None = None,
