@@ -18,6 +18,7 @@ import open_clip
 import torch
 
 from ddr.backbones.base import Backbone, WeightsInfo, WeightsUnavailable
+from ddr.backbones.spec import BackboneSpec
 from ddr.hashing import sha256_file
 from ddr.preprocess import CLIP_MEAN, CLIP_STD, Normalisation
 
@@ -88,8 +89,8 @@ def from_openai_checkpoint(path: str | os.PathLike, spec: str | None = None) -> 
     if "visual.proj" not in state_dict and "visual.attnpool.c_proj.weight" not in state_dict:
         raise ValueError(f"{path}: not an OpenAI-format CLIP state dict (no visual.proj or visual.attnpool)")
     model = open_clip.model.build_model_from_openai_state_dict(state_dict, cast_dtype=None).float().eval()
-    info = WeightsInfo(spec=spec or f"openai-checkpoint:{path}", weights=f"checkpoint {path.name}",
-                       sha256=sha256_file(path))
+    spec = spec or str(BackboneSpec("openai-checkpoint", path=str(path)))
+    info = WeightsInfo(spec=spec, weights=f"checkpoint {path.name}", sha256=sha256_file(path))
     return ClipBackbone(model, open_clip.tokenize, info)
 
 
@@ -99,8 +100,8 @@ def from_open_clip_checkpoint(arch: str, path: str | os.PathLike) -> ClipBackbon
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint not found")
     model = open_clip.create_model(arch, pretrained=str(path), device="cpu").float().eval()
-    info = WeightsInfo(spec=f"open_clip-checkpoint:{arch}:{path}", weights=f"checkpoint {path.name}",
-                       sha256=sha256_file(path))
+    spec = BackboneSpec("open_clip-checkpoint", arch=arch, path=str(path))
+    info = WeightsInfo(spec=str(spec), weights=f"checkpoint {path.name}", sha256=sha256_file(path))
     return ClipBackbone(model, open_clip.get_tokenizer(arch), info)
 
 
@@ -125,7 +126,8 @@ def random_stand_in(arch: str = "ViT-B-32", seed: int = 0, reason: str = "reques
             model = open_clip.create_model(arch, pretrained=None, device="cpu").float().eval()
     finally:
         torch.random.set_rng_state(generator_state)
-    info = WeightsInfo(spec=f"clip-random:{arch}:{seed}", weights="stand-in (random init)", stand_in=True,
+    spec = BackboneSpec("clip-random", arch=arch, seed=seed)
+    info = WeightsInfo(spec=str(spec), weights="stand-in (random init)", stand_in=True,
                        reason=reason, extra={"seed": seed})
     return ClipBackbone(model, open_clip.get_tokenizer(arch), info)
 
@@ -164,13 +166,14 @@ def fetch_openai_weights(arch: str, root: Path | None = None, allow_download: bo
 
 def from_pretrained(arch: str, tag: str) -> ClipBackbone:
     """open_clip (arch, pretrained tag). OpenAI tags go through our verified download; others through open_clip."""
+    spec = BackboneSpec("clip", arch=arch, pretrained=tag)
     if tag == "openai" and openai_weights_url(arch):
-        return from_openai_checkpoint(fetch_openai_weights(arch), spec=f"clip:{arch}:openai")
+        return from_openai_checkpoint(fetch_openai_weights(arch), spec=str(spec))
     if not downloads_allowed():
         raise WeightsUnavailable(f"open_clip weights {arch}:{tag} need a download and DDR_OFFLINE=1 forbids it")
     try:
         model = open_clip.create_model(arch, pretrained=tag, device="cpu", cache_dir=str(cache_dir() / "open_clip"))
     except Exception as error:  # noqa: BLE001
         raise WeightsUnavailable(f"could not obtain open_clip weights {arch}:{tag}: {error}") from error
-    info = WeightsInfo(spec=f"clip:{arch}:{tag}", weights=tag)
+    info = WeightsInfo(spec=str(spec), weights=tag)
     return ClipBackbone(model.float().eval(), open_clip.get_tokenizer(arch), info)

