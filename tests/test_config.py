@@ -141,6 +141,39 @@ def test_the_restoration_term_reads_the_shared_ddr_types():
     assert restoration_section({"ddr": {"types": ["blur"]}}) == {"enabled": False}
 
 
+def test_fig2_and_the_tables_read_ddr_over_the_configured_types(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from ddr.pipeline.biqa import ddr_methods, ddr_of_types
+    from ddr.pipeline.descriptor_figures import figure2
+
+    rng = np.random.default_rng(0)
+    n = 24
+    score = np.arange(n, dtype=float)
+    pixel = pd.DataFrame({"image": [f"i{k}.png" for k in range(n)], "score": score,
+                          **{f"pddr_blur@{level}": rng.random(n) for level in (1.0, 2.0, 4.0)}})
+    text = pd.DataFrame({"image": pixel["image"], "ddr_blur": score / n, "ddr_color": -score / n,
+                         "ddr_noise": rng.random(n), "ddr_exposure": rng.random(n)})
+    text.insert(1, "ddr", text[["ddr_blur", "ddr_color", "ddr_noise", "ddr_exposure"]].mean(axis=1))
+    pixel.to_csv(tmp_path / "pddr.csv", index=False)
+    text.to_csv(tmp_path / "ddr.csv", index=False)
+
+    assert ddr_of_types(text, ["blur", "color", "noise", "exposure"])[1] == "ddr"  # the scores file's own column
+    frame, column = ddr_of_types(text, ["blur", "noise"])
+    assert np.allclose(frame[column], (text["ddr_blur"] + text["ddr_noise"]) / 2)
+    assert ddr_methods(tmp_path / "ddr.csv", ["blur"])[0].frame["ddr_mean"].equals(text["ddr_blur"])
+
+    def text_panel_srcc(types):
+        summary = figure2(tmp_path / "pddr.csv", tmp_path / "ddr.csv", "blur", None, 0.3, 0, tmp_path / f"f{len(types)}",
+                          types=types)
+        return next(v for k, v in summary["panels"].items() if k.startswith("adaptive text-driven DDR"))
+
+    assert text_panel_srcc(["blur"]) == pytest.approx(1.0)  # DDR_blur orders the images as the labels do
+    assert text_panel_srcc(["blur", "color", "noise", "exposure"]) < 0.9
+    assert "over blur (config ddr.types)" in (tmp_path / "f1.provenance.json").read_text()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # one check, one error type, one line naming the file and the key
 @pytest.mark.parametrize("mutate,key", [

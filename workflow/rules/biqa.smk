@@ -212,7 +212,8 @@ rule descriptor_figures:
         ],
     params:
         fig1=BIQA["fig1"],
-        fig2={**BIQA["distribution"], "heldout_fraction": BIQA["heldout_fraction"], "seed": config["seed"]},
+        fig2={**BIQA["distribution"], "heldout_fraction": BIQA["heldout_fraction"], "seed": config["seed"],
+              "types": config["ddr"]["types"]},
         fig4=BIQA["fig4"],
     resources:
         mem_mb=4000,

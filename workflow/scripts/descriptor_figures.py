@@ -18,5 +18,5 @@ else:
     fig1, fig2 = params.fig1, params.fig2
     figures.figure1(inputs.fig1_pddr, fig1["level"], fig1["images"], stem(outputs.fig1))
     figures.figure2(inputs.fig2_pddr, inputs.fig2_ddr, fig2["kind"], fig2["dist_type"], fig2["heldout_fraction"],
-                    fig2["seed"], stem(outputs.fig2), iddr_csv=(inputs.fig2_real or [None])[0])
+                    fig2["seed"], stem(outputs.fig2), iddr_csv=(inputs.fig2_real or [None])[0], types=fig2["types"])
     figures.figure4(inputs.fig4_ddr, params.fig4["k"], stem(outputs.fig4))

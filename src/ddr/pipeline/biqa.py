@@ -76,13 +76,20 @@ class Method:
         return weights_text(self.record)
 
 
+def ddr_of_types(frame: pd.DataFrame, types: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """(frame, column) holding DDR over `types` (config ddr.types): the scores file's `ddr` column for the default
+    four types, else their mean added as `ddr_mean`. The one definition the tables and Fig. 2 share."""
+    types = list(types)
+    if types == list(DEFAULT_TYPES):
+        return frame, "ddr"
+    return frame.assign(ddr_mean=frame[[f"ddr_{t}" for t in types]].mean(axis=1)), "ddr_mean"
+
+
 def ddr_methods(path: str | Path, types: Sequence[str] = DEFAULT_TYPES, per_type: Sequence[str] = ()) -> list[Method]:
     """Feature-domain DDR (mean of `types`) and, optionally, single DDR_d columns, from ddr_<encoder>.csv."""
     frame, record = read_scores(path)
     types = list(types)
-    column = "ddr" if types == list(DEFAULT_TYPES) else "ddr_mean"
-    if column == "ddr_mean":
-        frame = frame.assign(ddr_mean=frame[[f"ddr_{t}" for t in types]].mean(axis=1))
+    frame, column = ddr_of_types(frame, types)
     parameters = (f"text-driven DDR, types {','.join(types)}, adaptive, official square patches; "
                   f"backbone {record.get('backbone')}")
     out = [Method("DDR", column, frame, record, domain="feature (text-driven)", parameters=parameters)]

@@ -25,11 +25,11 @@ import torch  # noqa: E402
 from ddr.atomic import write_csv, write_json  # noqa: E402
 from ddr.evaluation import stats  # noqa: E402
 from ddr.io import load_image  # noqa: E402
-from ddr.pipeline.biqa import read_scores  # noqa: E402
+from ddr.pipeline.biqa import ddr_of_types, read_scores  # noqa: E402
 from ddr.pipeline.biqa_stats import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
 from ddr.pipeline.features import shard_of  # noqa: E402
 from ddr.pipeline.image_directions import pristine  # noqa: E402
-from ddr.prompts import PROMPTS  # noqa: E402
+from ddr.prompts import DEFAULT_TYPES, PROMPTS  # noqa: E402
 from ddr.provenance import provenance  # noqa: E402
 from ddr.reporting import save_figure  # noqa: E402
 
@@ -120,16 +120,20 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
 
 
 def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str | None, heldout_fraction: float,
-            seed: int, out_stem: str | Path, iddr_csv: str | Path | None = None) -> dict[str, Any]:
+            seed: int, out_stem: str | Path, iddr_csv: str | Path | None = None,
+            types: Sequence[str] = DEFAULT_TYPES) -> dict[str, Any]:
     """Distributions of pixel-domain DDR at the lowest / held-out-optimal / highest level and of text-driven DDR
-    (and, with `iddr_csv`, of DDR with image-defined directions: an extension of the paper)."""
+    over `types` (config ddr.types, as in Tables 1, 3, 7) (and, with `iddr_csv`, of DDR with image-defined
+    directions: an extension of the paper)."""
     import seaborn as sns
 
     from ddr.pipeline.biqa import within_groups_srcc
 
     pixel, pixel_record = read_scores(pddr_csv)
     text, text_record = read_scores(ddr_csv)
-    frame = pixel.merge(text[["image", "ddr"]], on="image", validate="one_to_one")
+    text, text_column = ddr_of_types(text, types)
+    frame = pixel.merge(text[["image", text_column]].rename(columns={text_column: "ddr"}), on="image",
+                        validate="one_to_one")
     records = [pixel_record, text_record]
     if iddr_csv:  # scored only outside the held-out split: NaN on the held-out rows, which are not shown anyway
         image_dirs, image_record = read_scores(iddr_csv)
@@ -185,6 +189,8 @@ def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str
                + ". Legends: SRCC with the labels on the shown images, pooled and within reference & type (mean over "
                "groups; the one to read when labels order images only within a reference and type, as on the mini "
                "set); colours split the images at the median label.")
+    if list(types) != list(DEFAULT_TYPES):
+        caption += f" Text-driven DDR = mean of DDR_d over {', '.join(types)} (config ddr.types)."
     if iddr_csv:
         caption += (f" Last panel: DDR with image-defined directions on {image_record.get('backbone')} (an "
                     "extension of the paper: direction = mean feature shift of held-out pristine images under the "
