@@ -153,11 +153,28 @@ def score_rows(args: argparse.Namespace, paths: list[Path], report_skip):
 
 
 def list_command(args: argparse.Namespace) -> int:
-    """`ddr list`: every metric with its direction, the backbone specs, the degradation types and prompts."""
+    """`ddr list`: every metric with its direction, the backbone specs, the degradation types and prompts, and the
+    datasets of the registry."""
     from ddr.baselines.command import list_lines
 
-    print("\n".join(list_lines()))
+    print("\n".join([*list_lines(), *dataset_lines()]))
     return 0
+
+
+def dataset_lines() -> list[str]:
+    """The `ddr list` datasets section: name, evaluation size and how to obtain each registry set (details:
+    `ddr datasets`)."""
+    from ddr.data.registry import describe
+
+    rows = describe()
+    width = max(len(r["name"]) for r in rows)
+    lines = ["datasets (access: direct = downloaded by the pipeline, registration = request form, manual = place the "
+             "archive by hand; details: ddr datasets):"]
+    for r in rows:
+        size = "?" if r["images"] is None else str(r["images"])
+        unit = "pairs " if r["task"] == "restoration_pairs" else "images"
+        lines.append(f"  {r['name']:<{width}}  {size:>6} {unit}  {r['access']:<12}  {r['title']}")
+    return lines
 
 
 def fit_ilniqe_command(args: argparse.Namespace) -> int:
@@ -274,7 +291,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="score with these metrics instead (see `ddr list`; ddr = DDR with the flags above): CSV "
                         "path,<name>,...")
     p.set_defaults(func=score)
-    lp = sub.add_parser("list", help="metrics with their direction, backbone specs, degradation types and prompts")
+    lp = sub.add_parser("list", help="metrics with their direction, backbone specs, degradation types and prompts, "
+                                       "datasets")
     lp.set_defaults(func=list_command)
     fp = sub.add_parser("fit-ilniqe", help="refit IL-NIQE's template on a folder of pristine images")
     fp.add_argument("directory", metavar="DIR")
