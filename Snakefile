@@ -7,7 +7,7 @@
 from snakemake.exceptions import WorkflowError
 
 from ddr.data.registry import RegistryError, load_registry
-from ddr.pipeline.config import ConfigError, check_config
+from ddr.pipeline.config import ConfigError, check_config, config_source
 
 
 configfile: "config/config.yaml"
@@ -18,8 +18,7 @@ report: "workflow/report/workflow.rst"
 
 
 # the one place the configuration is checked (schema, dataset names, cross-key rules); errors name the files
-_CONFIG_SOURCE = " + ".join(["config/config.yaml", *map(str, workflow.overwrite_configfiles)]
-                            + (["--config"] if workflow.config_settings.config else []))
+_CONFIG_SOURCE = config_source(workflow.overwrite_configfiles, cli_overrides=bool(workflow.config_settings.config))
 try:
     check_config(config, set(load_registry(config["datasets_registry"]).names()), source=_CONFIG_SOURCE)
 except (ConfigError, RegistryError) as error:

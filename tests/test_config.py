@@ -191,6 +191,13 @@ def test_check_config_raises_one_error_type_naming_file_and_key(mutate, key):
     assert message.startswith(SOURCE + ": ") and key in message and "\n" not in message
 
 
+def test_messages_name_the_merged_files_relative_to_the_run_folder():
+    paper = Path.cwd() / "config" / "paper.yaml"
+    assert pipeline_config.config_source([paper], cli_overrides=True) == \
+        "config/config.yaml + config/paper.yaml + --config"
+    assert pipeline_config.config_source([]) == "config/config.yaml"
+
+
 def test_the_config_is_checked_in_one_place():
     callers = [p.relative_to(REPO).as_posix() for p in [REPO / "Snakefile", *(REPO / "workflow").rglob("*.smk")]
                if any(name in p.read_text() for name in ("check_config(", "validate_config(", "jsonschema"))]

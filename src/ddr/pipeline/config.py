@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,13 @@ class ConfigError(ValueError):
 
 def load_schema(schema_path: Path = SCHEMA) -> dict[str, Any]:
     return json.loads(Path(schema_path).read_text())
+
+
+def config_source(configfiles: Iterable[str | Path] = (), cli_overrides: bool = False,
+                  default: str = "config/config.yaml") -> str:
+    """How error messages name the merged configuration: 'config/config.yaml + config/paper.yaml (+ --config)'."""
+    names = [default, *(os.path.relpath(f) if Path(f).is_absolute() else str(f) for f in configfiles)]
+    return " + ".join(names + (["--config"] if cli_overrides else []))
 
 
 def validate_config(config: dict[str, Any], source: str = "config", schema_path: Path = SCHEMA) -> None:
@@ -164,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         merged: dict[str, Any] = {}
         for path in args.check:
             update_config(merged, yaml.safe_load(Path(path).read_text()) or {})
-        source = " + ".join(args.check)
+        source = config_source(args.check[1:], default=args.check[0])
         try:
             check_config(merged, set(load_registry(merged["datasets_registry"]).names()), source)
         except (ConfigError, RegistryError) as error:
