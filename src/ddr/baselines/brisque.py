@@ -3,7 +3,8 @@
 Opinion-AWARE: the release's SVR (`data/brisque_allmodel`) was trained on the entire LIVE IQA database, so its
 LIVE correlations are train-on-test (Table 3 flags that row). Our own implementation of the release's steps:
 - grey = `rgb2gray(uint8(img))`; per scale (full, then `imresize(., 0.5)`): MSCN with the 7x7 Gaussian
-  (sigma 7/6), `filter2(..., 'same')` = zero borders, C = 1; GGD fit -> (alpha, sigma^2); for the products with
+  (sigma 7/6), `filter2(..., 'same')` = zero borders, C = 1, computed with MATLAB's round-off (see
+  `brisque_filter`: flat regions decide BRISQUE by the sign of that round-off); GGD fit -> (alpha, sigma^2); for the products with
   the circshifts (0,1), (1,0), (1,1), (-1,1): AGGD fit -> (alpha, mean, left_std^2, right_std^2); 36 features;
 - the release writes the features with `%f` (6 decimals), scales them to [-1, 1] with `svm-scale -r allrange`
   (whose output is `%g`, 6 significant digits), and `svm-predict` evaluates the epsilon-SVR:
@@ -21,7 +22,8 @@ import numpy as np
 from ddr.baselines import data_files
 from ddr.baselines.base import Metric
 from ddr.baselines.matlab import imresize, rgb2gray_uint8
-from ddr.baselines.nss import BRISQUE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, ggd_fit, mscn, shifted_products
+from ddr.baselines.brisque_filter import brisque_mscn
+from ddr.baselines.nss import BRISQUE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, ggd_fit, shifted_products
 
 
 def brisque_features(grey255: np.ndarray) -> np.ndarray:
@@ -29,7 +31,7 @@ def brisque_features(grey255: np.ndarray) -> np.ndarray:
     img = np.asarray(grey255, dtype=np.float64)
     feats: list[float] = []
     for scale in range(2):
-        structdis = mscn(img, c=1.0, padding="zeros")[0]
+        structdis = brisque_mscn(img)
         alpha, sigma = ggd_fit(structdis.ravel())
         feats += [float(alpha), float(sigma) ** 2]
         for product in shifted_products(structdis, BRISQUE_SHIFTS):
@@ -117,7 +119,8 @@ class BRISQUE(Metric):
     def __init__(self):
         self.target, self.ranges = read_ranges(data_files.path_of(data_files.BRISQUE_RANGE))
         self.svr = LibsvmRegressor.read(data_files.path_of(data_files.BRISQUE_MODEL), len(self.ranges))
-        self.parameters = ("BRISQUE, LIVE release algorithm (rgb2gray uint8, zero-border MSCN, MATLAB imresize 0.5, "
+        self.parameters = ("BRISQUE, LIVE release algorithm (rgb2gray uint8, MSCN with filter2's SVD-separable round-off, "
+                           "MATLAB imresize 0.5, "
                            f"%f features, svm-scale, svm-predict); SVR {data_files.describe(data_files.BRISQUE_MODEL)};"
                            f" ranges {data_files.describe(data_files.BRISQUE_RANGE)}; trained on LIVE IQA "
                            "(opinion-aware)")
