@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from ddr.pipeline.config import ConfigError
+from ddr.restoration.losses import list_losses
 
 MAIN = "main"
 TASKS = ("deblur", "sr")
-# Short canonical name of every loss term the library knows, and the label the paper prints for it.
-TERM_ALIASES = {"contextual": "ctx", "cx": "ctx", "pixel_pdl": "pdl_pixel"}
-TERM_LABELS = {"psnr": "PSNR", "l1": "L1", "lpips": "LPIPS", "ctx": "CTX", "pdl": "PDL", "fdl": "FDL",
-               "pdl_pixel": "PixelPDL", "ddr": "DDR"}
-# Name of each term in ddr.restoration.build_loss (it knows 'ctx' as an alias of 'contextual').
-LIBRARY_TERM = {"ctx": "contextual"}
+# From the library's one loss-term table (ddr.restoration.losses.LOSS_TERMS): every name or alias -> the short
+# name used in file names, short name -> the label the paper prints, short name -> the library's name.
+_LOSS_TERMS = list_losses()
+TERM_ALIASES = {n: e.meta.short for e in _LOSS_TERMS for n in (e.name, *e.aliases)}
+TERM_LABELS = {e.meta.short: e.meta.label for e in _LOSS_TERMS}
+LIBRARY_TERM = {e.meta.short: e.name for e in _LOSS_TERMS}
 
 
 class RestorationConfigError(ConfigError):

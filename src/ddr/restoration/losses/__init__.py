@@ -6,6 +6,7 @@ A term's value may be a weight or a dict {"weight": w, **options}, e.g. {"lpips"
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import torch
@@ -20,24 +21,33 @@ from .distribution import FrequencyDistributionLoss, PixelPDL, ProjectedDistribu
 from .lpips import LPIPSLoss
 from .psnr import L1Loss, PSNRLoss
 
-# Every loss term by name, with its aliases (stored once) and how it is built (meta): "plain" terms take their
-# options, "perceptual" ones also the feature-net weights and cache folder, "ddr" the DDR model.
+@dataclass(frozen=True)
+class LossTermInfo:
+    """How a term is built ("plain": its options; "perceptual": also the feature-net weights and cache folder;
+    "ddr": the DDR model), the label the paper's tables print, and its short name in result file names."""
+
+    build: str
+    label: str
+    short: str
+
+
+# Every loss term by name, with its aliases (stored once) and its facts.
 LOSS_TERMS: Registry[Callable[..., LossTerm]] = Registry("loss term")
-for _name, _term, _kind, _aliases in (
-        ("psnr", PSNRLoss, "plain", ()),
-        ("l1", L1Loss, "plain", ()),
-        ("pdl_pixel", PixelPDL, "plain", ("pixel_pdl",)),
-        ("lpips", LPIPSLoss, "perceptual", ()),
-        ("contextual", ContextualLoss, "perceptual", ("ctx", "cx")),
-        ("pdl", ProjectedDistributionLoss, "perceptual", ()),
-        ("fdl", FrequencyDistributionLoss, "perceptual", ()),
-        ("ddr", DDRLoss, "ddr", ())):
-    LOSS_TERMS.add(_name, _term, aliases=_aliases, meta=_kind)
+for _name, _term, _aliases, _info in (
+        ("psnr", PSNRLoss, (), LossTermInfo("plain", "PSNR", "psnr")),
+        ("l1", L1Loss, (), LossTermInfo("plain", "L1", "l1")),
+        ("pdl_pixel", PixelPDL, ("pixel_pdl",), LossTermInfo("plain", "PixelPDL", "pdl_pixel")),
+        ("lpips", LPIPSLoss, (), LossTermInfo("perceptual", "LPIPS", "lpips")),
+        ("contextual", ContextualLoss, ("ctx", "cx"), LossTermInfo("perceptual", "CTX", "ctx")),
+        ("pdl", ProjectedDistributionLoss, (), LossTermInfo("perceptual", "PDL", "pdl")),
+        ("fdl", FrequencyDistributionLoss, (), LossTermInfo("perceptual", "FDL", "fdl")),
+        ("ddr", DDRLoss, (), LossTermInfo("ddr", "DDR", "ddr"))):
+    LOSS_TERMS.add(_name, _term, aliases=_aliases, meta=_info)
 LOSS_NAMES = sorted(LOSS_TERMS.names(with_aliases=True))
 
 
 def list_losses() -> list[Entry]:
-    """Every loss term: entry.name, entry.aliases and entry.meta (how it is built: plain, perceptual or ddr)."""
+    """Every loss term: entry.name, entry.aliases and entry.meta (a LossTermInfo)."""
     return LOSS_TERMS.list()
 
 
@@ -83,7 +93,7 @@ def build_term(name: str, options: Mapping[str, Any] | None = None, *, ddr_model
                feature_weights: str = "imagenet", cache_dir: str | None = None) -> LossTerm:
     name = LOSS_TERMS.canonical(name)  # an unknown name: ValueError listing the known ones
     options = dict(options or {})
-    kind = LOSS_TERMS.entry(name).meta
+    kind = LOSS_TERMS.entry(name).meta.build
     if kind == "ddr":
         if ddr_model is None:
             raise ValueError("the ddr loss term needs a DDR model (pass ddr_model=...)")
@@ -120,4 +130,4 @@ def build_loss(spec: Mapping[str, Any], *, ddr_model=None, feature_weights: str 
 
 __all__ = ["build_loss", "build_term", "CompositeLoss", "LossTerm", "PSNRLoss", "L1Loss", "LPIPSLoss",
            "ContextualLoss", "ProjectedDistributionLoss", "PixelPDL", "FrequencyDistributionLoss", "DDRLoss",
-           "LOSS_NAMES", "LOSS_TERMS", "list_losses"]
+           "LOSS_NAMES", "LOSS_TERMS", "LossTermInfo", "list_losses"]
