@@ -97,3 +97,11 @@ def test_restoration_encoder_names():
     rcfg["ddr"]["backbone"] = "RN50"
     with pytest.raises(plan.RestorationConfigError, match="'RN50': expected ARCH\\+TAG"):
         plan.ddr_encoder(rcfg, plan.MAIN, clip_cfg)
+
+
+def test_ddr_list_shows_every_registered_kind():
+    from ddr.baselines.command import list_lines
+
+    shown = [line.split() for line in list_lines() if line.startswith("  ")]
+    for kind in list_backbones():
+        assert [kind.syntax, *kind.description.split()] in shown
