@@ -54,6 +54,9 @@ def test_names_and_aliases_are_registered_once():
         reg.add("other", 3, aliases=("A",))
     with pytest.raises(ValueError, match="'beta' is registered twice"):
         reg.add("Beta", 3)
+    with pytest.raises(ValueError, match="'gamma' is registered twice"):
+        reg.add("gamma", 3, aliases=("GAMMA",))
+    assert "gamma" not in reg
 
 
 def test_every_area_lists_its_names():

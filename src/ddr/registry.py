@@ -63,13 +63,16 @@ class Registry(Mapping[str, T]):
         self._aliases: dict[str, str] = {}
 
     # registration -------------------------------------------------------------------------------------------
-    def add(self, name: str, target: T | str, *, aliases: tuple[str, ...] | list[str] = (), meta: Any = None) -> Entry[T]:
-        """Register `target` (an object or a lazy 'module:attribute') under `name` and its aliases."""
+    def add(self, name: str, target: T | str, *, aliases: tuple[str, ...] | list[str] = (),
+            meta: Any = None) -> Entry[T]:
+        """Register `target` under `name` and its aliases; a string target is a lazy 'module:attribute'."""
         key = self.normalise(name)
         alias_keys = tuple(self.normalise(a) for a in aliases)
+        seen: set[str] = set()
         for taken in (key, *alias_keys):
-            if taken in self._entries or taken in self._aliases:
+            if taken in self._entries or taken in self._aliases or taken in seen:
                 raise ValueError(f"{self.kind} registry: {taken!r} is registered twice")
+            seen.add(taken)
         entry = Entry(key, target, alias_keys, meta)
         self._entries[key] = entry
         self._aliases.update({alias: key for alias in alias_keys})

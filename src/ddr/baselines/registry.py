@@ -70,7 +70,8 @@ for _name, _column, _direction, _what in (
         ("qac", "QAC", "higher_better", "quality-aware clustering codebook learned by its authors"),
         ("lpsi", "LPSI", "higher_better", "local pattern statistics index with author-tuned thresholds"),
         ("dipiq", "dipIQ", "higher_better", "RankNet trained on quality-discriminable image pairs"),
-        ("snpniqe", "SNP-NIQE", "lower_better", "structure/naturalness/perception NIQE with the authors' pristine models"),
+        ("snpniqe", "SNP-NIQE", "lower_better",
+         "structure/naturalness/perception NIQE with the authors' pristine models"),
         ("npqi", "NPQI", "lower_better", "natural-pristine quality index with the authors' pristine models"),
         ("contentsep", "ContentSep", "higher_better", "content-separation network weights")):
     _add(None, MetricInfo(_name, _column, _direction, False, _column, False, f"{_what}; {_NOT_OFFLINE}"))
