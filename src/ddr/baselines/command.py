@@ -45,7 +45,7 @@ def metric_scorer(names: Sequence[str], device, ddr_model: Callable | None = Non
             scorers.append(lambda images, m=model: [sum(r) / len(r) for r in
                                                     m.quality_scores(images, batch_size=batch).cpu().tolist()])
         else:
-            kwargs = dict(metric_kwargs) if name in ("ddr", "clipiqa", "clipiqarn50") else {}
+            kwargs = dict(metric_kwargs) if metric_info(name).network else {}
             if backbone and name in ("ddr", "clipiqa"):
                 kwargs["backbone"] = backbone
             metric = create_metric(name, device=str(device), **kwargs)

@@ -24,7 +24,7 @@ class MetricInfo:
     runnable: bool  # False: the paper's number is shown, marked "published value, not rerun"
     note: str
     variants: tuple[str, ...] = ()  # other display names its scores may carry (e.g. a refitted model)
-    takes_device: bool = False  # a network metric: create_metric passes it the device
+    network: bool = False  # a network metric: it gets the device and the batch settings
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -45,7 +45,7 @@ def _add(builder: str | None, info: MetricInfo) -> None:
 
 _add("ddr.baselines.ddr_metric:DDRMetric",
      MetricInfo("ddr", "DDR", "higher_better", False, "DDR", True, "this project's feature-domain DDR (ddr.DDR)",
-                takes_device=True))
+                network=True))
 _add("ddr.baselines.niqe:NIQE", MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
                                            "LIVE release algorithm and pristine model (data/niqe_pris_params.npz)"))
 _add("ddr.baselines.piqe:PIQE", MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True,
@@ -60,11 +60,11 @@ _add("ddr.baselines.ilniqe:build_ilniqe", MetricInfo(
 _add("ddr.baselines.clip_iqa:build_clipiqa", MetricInfo(
     "clipiqa", "CLIP-IQA (variant: DDR backbone)", "higher_better", False, None, True,
     "antonym prompts 'Good photo.'/'Bad photo.' on DDR's CLIP backbone with a centre crop; the authors' "
-    "CLIP-IQA uses RN50 at full resolution, hence the name", takes_device=True))
+    "CLIP-IQA uses RN50 at full resolution, hence the name", network=True))
 _add("ddr.baselines.clip_iqa:build_clipiqa_rn50", MetricInfo(
     "clipiqarn50", "CLIP-IQA", "higher_better", False, None, True,
     "the authors' zero-shot CLIP-IQA: OpenAI RN50 at full resolution without positional embedding, "
-    "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache", takes_device=True))
+    "'Good photo.'/'Bad photo.'; needs the RN50 weights in the open_clip cache", network=True))
 _NOT_OFFLINE = "no public definition with its trained parameters is obtainable offline"
 for _name, _column, _direction, _what in (
         ("qac", "QAC", "higher_better", "quality-aware clustering codebook learned by its authors"),
@@ -99,6 +99,6 @@ def create_metric(name: str, device: str = "cpu", **kwargs) -> Metric:
     if not info.runnable:
         raise BaselineUnavailable(f"{info.display_name}: {info.note}; Table 3 shows the paper's number marked "
                                   f"'{PUBLISHED_ONLY_TEXT}'")
-    if info.takes_device:
+    if info.network:
         kwargs["device"] = device
     return METRICS[info.name](**kwargs)
