@@ -124,7 +124,8 @@ def _resolve(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 def iter_keys(schema: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any], bool]]:
     """(dotted key path, resolved schema node, required) for every key, depth first in schema order. Entries of a
-    list are written `key[]`, entries of a user-named map `key.<name>`."""
+    list are written `key[]`, entries of a user-named map `key.<name>` (restoration.train/eval overrides: the keys
+    of their `default` entry)."""
     schema = schema or load_schema()
 
     def walk(node: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any], bool]]:
@@ -137,9 +138,9 @@ def iter_keys(schema: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[
             yield from walk(child, where)
             if isinstance(child.get("items"), dict) and "properties" in _resolve(child["items"], schema):
                 yield from walk(child["items"], f"{where}[]")
-            extra = child.get("additionalProperties")
-            if isinstance(extra, dict) and "properties" in _resolve(extra, schema):
-                yield from walk(extra, f"{where}.<name>")
+            extra = child.get("additionalProperties")  # a user-named map; not the per-network overrides of a
+            if isinstance(extra, dict) and "properties" in _resolve(extra, schema) and "properties" not in child:
+                yield from walk(extra, f"{where}.<name>")  # section whose `default` entry already lists the keys
 
     yield from walk(schema, "")
 
