@@ -196,6 +196,7 @@ def test_messages_name_the_merged_files_relative_to_the_run_folder():
     assert pipeline_config.config_source([paper], cli_overrides=True) == \
         "config/config.yaml + config/paper.yaml + --config"
     assert pipeline_config.config_source([]) == "config/config.yaml"
+    assert str(ConfigError("config/config.yaml: bad value at mini: 'a\nb'")) == "config/config.yaml: bad value at mini: 'a b'"
 
 
 def test_the_config_is_checked_in_one_place():

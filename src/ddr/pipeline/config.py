@@ -20,6 +20,9 @@ SCHEMA = resource_path("config.schema.json")  # package data (importlib.resource
 class ConfigError(ValueError):
     """A configuration value is wrong; the one-line message names the file and the key path."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).splitlines()))  # one line, also for a value whose repr spans several
+
 
 def load_schema(schema_path: Path = SCHEMA) -> dict[str, Any]:
     return json.loads(Path(schema_path).read_text())
