@@ -65,7 +65,7 @@ def check_config(config: dict[str, Any], known_datasets: set[str], source: str =
         rcfg = restoration_section(config)
         if rcfg.get("enabled"):
             restoration_plan.check_config(rcfg)
-    except ValueError as error:  # ConfigError and the stages' own messages, which name the key
+    except ConfigError as error:  # the stages' messages name the key; this adds the files
         raise ConfigError(f"{source}: {error}") from error
 
 
