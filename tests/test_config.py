@@ -165,8 +165,8 @@ def test_fig2_and_the_tables_read_ddr_over_the_configured_types(tmp_path):
     assert ddr_methods(tmp_path / "ddr.csv", ["blur"])[0].frame["ddr_mean"].equals(text["ddr_blur"])
 
     def text_panel_srcc(types):
-        summary = figure2(tmp_path / "pddr.csv", tmp_path / "ddr.csv", "blur", None, 0.3, 0, tmp_path / f"f{len(types)}",
-                          types=types)
+        summary = figure2(tmp_path / "pddr.csv", tmp_path / "ddr.csv", "blur", None, 0.3, 0,
+                          tmp_path / f"f{len(types)}", types=types)
         return next(v for k, v in summary["panels"].items() if k.startswith("adaptive text-driven DDR"))
 
     assert text_panel_srcc(["blur"]) == pytest.approx(1.0)  # DDR_blur orders the images as the labels do
@@ -196,7 +196,8 @@ def test_messages_name_the_merged_files_relative_to_the_run_folder():
     assert pipeline_config.config_source([paper], cli_overrides=True) == \
         "config/config.yaml + config/paper.yaml + --config"
     assert pipeline_config.config_source([]) == "config/config.yaml"
-    assert str(ConfigError("config/config.yaml: bad value at mini: 'a\nb'")) == "config/config.yaml: bad value at mini: 'a b'"
+    assert str(ConfigError("config/config.yaml: bad value at mini: 'a\nb'")) == \
+        "config/config.yaml: bad value at mini: 'a b'"
 
 
 def test_the_config_is_checked_in_one_place():

@@ -105,7 +105,8 @@ def check_dataset_names(config: dict[str, Any], known: set[str], source: str = "
     """An unknown dataset name is a ConfigError naming the key, not a MissingInputException from Snakemake."""
     for where, name in referenced_datasets(config):
         if name not in known:
-            raise ConfigError(f"{source}: unknown dataset {name!r} at {where}; known datasets: {', '.join(sorted(known))}")
+            raise ConfigError(f"{source}: unknown dataset {name!r} at {where}; "
+                              f"known datasets: {', '.join(sorted(known))}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
