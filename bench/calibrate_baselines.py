@@ -105,12 +105,21 @@ def markdown(release: pd.DataFrame, table: pd.DataFrame, basicsr: pd.DataFrame |
         lines += [f"### {metric.upper()}", "", part.reset_index().to_markdown(index=False, floatfmt=".4f"), ""]
     lines += ["Relative errors are taken against |release|; BRISQUE's I04 and I06 lie near 0, where a small "
               "absolute difference is a large relative one (see abs_error in the CSV).", "",
-              "BRISQUE's residual differences on I06/I08/I19 most likely come from round-off in flat (saturated) "
-              "regions: there the MSCN coefficients are 0 in exact arithmetic but tiny non-zero numbers after "
-              "floating-point filtering, and the AGGD fits count a sample as left or right by its sign, so the "
-              "result depends on the filter's summation order. Evidence: computing the same filter as a 2-D "
-              "correlation (scipy.signal.correlate2d) instead of two 1-D passes moves I06 onto the release (0.993) "
-              "and I08 to +0.4%, but I19 to -10.6%; we keep the separable filter (smaller worst case).", ""]
+              "BRISQUE on images with flat (constant) areas depends on floating-point round-off: there the MSCN "
+              "coefficient is 0 in exact arithmetic but, after filtering, either exactly 0 or a residue of about "
+              "1e-14 whose sign comes from the filter's last bits, and the AGGD fits count each product as left or "
+              "right by its sign (zeros in neither). TID2013's I06, I08 and I19 have 0.6%, 2% and 30% flat pixels. "
+              "The release filters with MATLAB's `filter2`, which factors the window with `svd` (LAPACK dgesvd in "
+              "MKL) and runs `conv2(hcol, hrow, img)`; a normalised 1-D Gaussian, or the same SVD from OpenBLAS, "
+              "puts other signs on those flat areas and BRISQUE 6-11% off on I06/I08/I19. We reproduce filter2 "
+              "with MKL's factors (stored bit-exact in `ddr/baselines/brisque_filter.py`) and a sequential conv2. "
+              "What is left (I08, I19 below 1%) is conv2's internal summation order, which MathWorks does not "
+              "document: on I08 the release is matched to 2e-7 if only the flat value 85 gives an exact 0 (ours: "
+              "a -4e-14 residue); no natural summation order we tried (forward, reverse, fused multiply-add, "
+              "columns or rows first, lane-wise sums of the window) reproduces that without changing another. "
+              "The reference values are the MATLAB release's (ResultsCalibra.md, footnote 12: the release's "
+              "script on `rgb2gray` images); pyiqa's own port, with a plain Gaussian filter, is off like our "
+              "previous one (its calibration_summary.csv: I06 1.0732, I19 66.8415).", ""]
     if basicsr is not None:
         lines += ["## NIQE vs BasicSR 1.4.2's MATLAB-faithful port", "",
                   "Same parameter file, same grey image (`rgb2gray` of the uint8 image), scikit-image photographs. "
