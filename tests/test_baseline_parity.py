@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.ndimage
 from skimage import data
 
 from ddr.baselines import create_metric, data_files
 from ddr.baselines.brisque import LibsvmRegressor, read_ranges, svm_scale
+from ddr.baselines.brisque_filter import HCOL, HROW, brisque_mscn, conv_same, filter2_same, fspecial_window
 from ddr.baselines.matlab import imresize, resize_matrix, rgb2gray_uint8, round_half_away
 from ddr.baselines.nss import ALPHA_GRID, aggd_fit
 from ddr.baselines.piqe import centre_surround_ratio
@@ -93,6 +95,32 @@ def test_aggd_counts_zeros_in_neither_side_as_matlab_does():
     _, left, right = aggd_fit(x)
     assert left == pytest.approx(np.sqrt(2.5)) and right == pytest.approx(np.sqrt(5.0))
     assert len(ALPHA_GRID) == 9801 and ALPHA_GRID[-1] == pytest.approx(10.0)
+
+
+def test_brisque_filter_is_the_release_window_as_filter2_factors_it():
+    window = fspecial_window()
+    x = np.arange(-3.0, 4.0)
+    gauss = np.exp(-np.add.outer(x * x, x * x) / (2 * (7 / 6) ** 2))
+    np.testing.assert_allclose(window, gauss / gauss.sum(), rtol=0, atol=1e-16)
+    np.testing.assert_allclose(np.outer(HCOL, HROW), np.rot90(window, 2), rtol=0, atol=1e-16)  # rank-1 factors
+    # conv2 convolves (kernel flipped), not correlates: an asymmetric kernel shows the orientation, zero borders
+    ramp = np.arange(1.0, 9.0)
+    np.testing.assert_array_equal(conv_same(ramp, np.array([1.0, 2.0, 4.0]), axis=0),
+                                  np.convolve(ramp, [1.0, 2.0, 4.0], mode="same"))
+    grey = np.random.default_rng(0).integers(0, 256, size=(40, 50)).astype(np.float64)
+    reference = scipy.ndimage.correlate(grey, window, mode="constant", cval=0.0)  # filter2(w, img, 'same')
+    np.testing.assert_allclose(filter2_same(grey), reference, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("level, sign", [(128, 0), (249, 0), (103, 0), (248, -1), (74, -1), (87, -1), (140, -1),
+                                         (162, -1)])
+def test_brisque_flat_areas_keep_the_releases_round_off(level, sign):
+    """Inside a flat area the MSCN is 0 in exact arithmetic; MATLAB's filter2 leaves exactly 0 or a ~1e-14 residue
+    and BRISQUE's AGGD fits count its sign. These signs are the ones the release's scores on the calibration images
+    imply (I19: 128 is 30% of the pixels; I06: 248, 249; I08 matched to 2e-7 with 74, 87, 103, 140, 162 so);
+    a plain separable Gaussian gives 128 and 249 a residue and moved BRISQUE 7-9% off the release."""
+    centre = brisque_mscn(np.full((15, 15), float(level)))[7, 7]
+    assert np.sign(centre) == sign and abs(centre) < 1e-12
 
 
 def test_piqe_surround_leaves_out_matlab_columns_8_and_10():
