@@ -22,7 +22,8 @@ _GGD_RHO = _G1 * _G3 / _G2**2  # its reciprocal, as estimateggdparam tabulates i
 def mscn(image: np.ndarray, c: float = 1.0, padding: str = "replicate", size: int = 7, sigma: float = 7.0 / 6.0):
     """Mean-subtracted contrast-normalised coefficients (image - mu) / (sigma_local + c), and sigma_local.
 
-    padding: "replicate" (NIQE's and PIQE's imfilter) or "zeros" (BRISQUE's filter2), see `matlab.filter_same`.
+    padding: "replicate" (NIQE's and PIQE's imfilter) or "zeros", see `matlab.filter_same`. BRISQUE does not use
+    this: it needs filter2's exact round-off (`brisque_filter.brisque_mscn`).
     """
     w = gaussian_window(size, sigma)
     img = np.asarray(image, dtype=np.float64)
