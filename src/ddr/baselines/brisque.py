@@ -4,8 +4,9 @@ Opinion-AWARE: the release's SVR (`data/brisque_allmodel`) was trained on the en
 LIVE correlations are train-on-test (Table 3 flags that row). Our own implementation of the release's steps:
 - grey = `rgb2gray(uint8(img))`; per scale (full, then `imresize(., 0.5)`): MSCN with the 7x7 Gaussian
   (sigma 7/6), `filter2(..., 'same')` = zero borders, C = 1, computed with MATLAB's round-off (see
-  `brisque_filter`: flat regions decide BRISQUE by the sign of that round-off); GGD fit -> (alpha, sigma^2); for the products with
-  the circshifts (0,1), (1,0), (1,1), (-1,1): AGGD fit -> (alpha, mean, left_std^2, right_std^2); 36 features;
+  `brisque_filter`: flat regions decide BRISQUE by the sign of that round-off); GGD fit -> (alpha, sigma^2);
+  for the products with the circshifts (0,1), (1,0), (1,1), (-1,1): AGGD fit -> (alpha, mean, left_std^2,
+  right_std^2); 36 features;
 - the release writes the features with `%f` (6 decimals), scales them to [-1, 1] with `svm-scale -r allrange`
   (whose output is `%g`, 6 significant digits), and `svm-predict` evaluates the epsilon-SVR:
   sum_i coef_i exp(-gamma ||x - sv_i||^2) - rho. We reproduce both roundings.
@@ -119,8 +120,8 @@ class BRISQUE(Metric):
     def __init__(self):
         self.target, self.ranges = read_ranges(data_files.path_of(data_files.BRISQUE_RANGE))
         self.svr = LibsvmRegressor.read(data_files.path_of(data_files.BRISQUE_MODEL), len(self.ranges))
-        self.parameters = ("BRISQUE, LIVE release algorithm (rgb2gray uint8, MSCN with filter2's SVD-separable round-off, "
-                           "MATLAB imresize 0.5, "
+        self.parameters = ("BRISQUE, LIVE release algorithm (rgb2gray uint8, MSCN with filter2's SVD-separable "
+                           "round-off, MATLAB imresize 0.5, "
                            f"%f features, svm-scale, svm-predict); SVR {data_files.describe(data_files.BRISQUE_MODEL)};"
                            f" ranges {data_files.describe(data_files.BRISQUE_RANGE)}; trained on LIVE IQA "
                            "(opinion-aware)")
