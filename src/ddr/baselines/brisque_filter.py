@@ -64,10 +64,11 @@ def conv_same(image: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
     taps = len(kernel)
     centre = taps // 2
     padded = np.pad(a, [(centre, taps - 1 - centre)] + [(0, 0)] * (a.ndim - 1))
-    out = np.zeros_like(a)
-    for k in range(taps):
+    out, product = np.zeros_like(a), np.empty_like(a)
+    for k in range(taps):  # in place, same roundings as out = out + kernel[k] * x
         start = taps - 1 - k
-        out = out + kernel[k] * padded[start:start + a.shape[0]]
+        np.multiply(kernel[k], padded[start:start + a.shape[0]], out=product)
+        out += product
     return np.moveaxis(out, 0, axis)
 
 
