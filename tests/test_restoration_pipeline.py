@@ -375,15 +375,18 @@ def test_written_tables_say_which_backbones_were_stand_ins(synthetic, tmp_path):
 
 # ----------------------------------------------------------------------------------------------------------------
 # figures
-def test_crop_lands_where_the_outputs_disagree():
-    from ddr.pipeline.restoration_figures import most_disagreeing_window, window_sums
+def test_crop_lands_on_the_detail_of_the_reference_not_on_flat_sky():
+    from ddr.pipeline.restoration_figures import most_textured_window, window_sums
 
     values = np.arange(20, dtype=float).reshape(4, 5)
     assert window_sums(values, 2)[1, 2] == values[1:3, 2:4].sum()
-    base = np.zeros((40, 50, 3))
-    other = base.copy()
-    other[22:30, 31:39] = 1.0
-    assert most_disagreeing_window([base, other], 8) == (22, 31)
+    reference = np.full((40, 50, 3), 0.8)  # bright flat "sky" everywhere ...
+    reference[20:40] = 0.2  # ... above a dark flat ground (one straight edge at row 20)
+    reference[24:32, 30:38] = np.indices((8, 8)).sum(axis=0)[..., None] % 2  # ... and a checkerboard on it
+    assert most_textured_window(reference, 8) == (24, 30)
+    reference[24:32, 30:38] = 0.2  # without it, the edge between sky and ground is the detail
+    top, _ = most_textured_window(reference, 8)
+    assert top <= 19 < top + 8  # the window holds the step from row 19 to row 20
 
 
 def test_crop_figure_writes_png_pdf_and_the_stand_in_note(tmp_path):

@@ -2,8 +2,9 @@
 
 Layout: the whole input with the crop outlined, then the crops of the input, of every loss's output and of the
 ground truth; each title gives the whole-image PSNR under the dataset's protocol (the numbers of Tables 4/5).
-The crop is where the losses' outputs disagree most (largest summed per-pixel standard deviation across them),
-unless the figure's config gives `top` and `left`; ties go to the top-left-most window, so it is deterministic.
+The crop is chosen by content: the window of the ground truth with the most detail (largest summed gradient
+energy), where restoration losses differ visibly; a flat window (sky) would show nothing. The figure's config may fix
+it instead with `top` and `left`. Ties go to the top-left-most window, so it is deterministic; the caption says which.
 """
 
 from __future__ import annotations
@@ -22,11 +23,18 @@ def window_sums(values: np.ndarray, size: int) -> np.ndarray:
     return s[size:, size:] - s[:-size, size:] - s[size:, :-size] + s[:-size, :-size]
 
 
-def most_disagreeing_window(outputs: Sequence[np.ndarray], size: int) -> tuple[int, int]:
-    """(top, left) of the size x size window where the (H, W, 3) outputs differ most from each other."""
-    stack = np.stack([o.astype(np.float64) for o in outputs])
-    spread = stack.std(axis=0).sum(axis=-1) if len(outputs) > 1 else np.zeros(stack.shape[1:3])
-    sums = window_sums(spread, size)
+def gradient_energy(image: np.ndarray) -> np.ndarray:
+    """(H, W): squared forward differences of an (H, W, C) image, summed over both axes and the channels (forward,
+    not central: central differences miss pixel-scale detail such as a checkerboard)."""
+    image = image.astype(np.float64)
+    rows = np.diff(image, axis=0, append=image[-1:])
+    cols = np.diff(image, axis=1, append=image[:, -1:])
+    return (rows ** 2 + cols ** 2).sum(axis=-1)
+
+
+def most_textured_window(reference: np.ndarray, size: int) -> tuple[int, int]:
+    """(top, left) of the size x size window of the (H, W, 3) reference with the largest gradient energy."""
+    sums = window_sums(gradient_energy(reference), size)
     top, left = np.unravel_index(int(np.argmax(sums)), sums.shape)  # argmax: first maximum in row-major order
     return int(top), int(left)
 
@@ -91,7 +99,7 @@ def crop_figure(fig_cfg: Mapping[str, Any], pairs_csv: str | Path, input_dir: st
         if not (0 <= top <= h - size and 0 <= left <= w - size):
             raise ValueError(f"{title}: crop ({top}, {left}, {size}) does not fit the {h}x{w} image")
     else:
-        top, left = most_disagreeing_window([r[1] for r in restored], size)
+        top, left = most_textured_window(tgt, size)
 
     def crop(a: np.ndarray) -> np.ndarray:
         return np.clip(a[top:top + size, left:left + size], 0, 1)
@@ -111,7 +119,9 @@ def crop_figure(fig_cfg: Mapping[str, Any], pairs_csv: str | Path, input_dir: st
         ax.set_yticks([])
     fig.suptitle(title, fontsize=9)
     fig.tight_layout(rect=(0, note_space(fig, provenance), 1, 0.93))
-    caption = f"{caption} Crop: {size}x{size} px at (top {top}, left {left}) of test image {index}."
+    how = ("as fixed in the config" if "top" in fig_cfg and "left" in fig_cfg else
+           "the window of the ground truth with the most detail (largest gradient energy)")
+    caption = f"{caption} Crop: {size}x{size} px at (top {top}, left {left}) of test image {index}, {how}."
     try:
         return save_figure(fig, stem, caption, provenance)
     finally:
