@@ -15,8 +15,7 @@ import pytest
 
 from conftest import _copy_tracked_tree
 
-# Not in `make test` yet: the run stops at Table 1 (the replica's held-out LIVE gblur subset has too few images
-# for a correlation) and takes ~20 min here; `pytest -m paper_replica` runs it.
+# ~10 min on 2 idle cores (~28 min on a loaded machine); deselect with -m "not paper_replica".
 pytestmark = [pytest.mark.slow, pytest.mark.paper_replica]
 
 TABLES = ["table1_blur_srcc", "table2_attributes", "table3_biqa_srcc", "table3_paper_vs_ours", "table4_deblur",

@@ -89,28 +89,42 @@ def run(cores: str, extra: list[str], repo: Path = REPO, ci: bool = False) -> in
     started = time.monotonic()
     data_dir = repo / overlay["data_dir"]
     data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = repo / overlay["results_dir"] / "paper-replica.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     server = ReplicaServer(data_dir)  # serves <data_dir>/replicas/<dataset>/<file> once they exist
     try:
         prepare(repo, server.url + "/replicas", overlays)
         command = [sys.executable, "-m", "snakemake", "--cores", cores, "--configfile", "config/paper.yaml",
                    *map(str, overlays), *extra]
-        completed = subprocess.run(command, cwd=repo, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        returncode, log = _run_logged(command, repo, log_path)
     finally:
         server.close()
-    log = completed.stdout
-    (repo / overlay["results_dir"]).mkdir(parents=True, exist_ok=True)
-    (repo / overlay["results_dir"] / "paper-replica.log").write_text(log, encoding="utf-8")
     done = re.findall(r"(\d+) of (\d+) steps \(100%\) done", log)
     wall = time.monotonic() - started
-    print(f"paper-replica: snakemake exit {completed.returncode}, {done[-1][0] if done else 0} jobs executed, "
+    print(f"paper-replica: snakemake exit {returncode}, {done[-1][0] if done else 0} jobs executed, "
           f"wall time {wall:.0f} s (log: {overlay['results_dir']}/paper-replica.log)")
     table3 = repo / overlay["results_dir"] / "tables" / "table3_biqa_srcc.md"
-    if completed.returncode == 0 and table3.is_file():
+    if returncode == 0 and table3.is_file():
         print("Table 3 (STAND-IN numbers: replica images with synthetic scores, tiny CLIP checkpoint):")
         print(table3.read_text(encoding="utf-8"))
     else:
         print(log[-4000:])
-    return completed.returncode
+    return returncode
+
+
+def _run_logged(command: list[str], cwd: Path, log_path: Path) -> tuple[int, str]:
+    """Run `command`, writing its output to `log_path` as it comes (a long run can be followed with tail -f) and a
+    one-line progress note to stdout per finished step. Returns (exit status, whole output)."""
+    lines = []
+    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
+            command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        for line in process.stdout:
+            lines.append(line)
+            log.write(line)
+            log.flush()
+            if re.search(r"\d+ of \d+ steps", line):
+                print(f"paper-replica: {line.strip()}", flush=True)
+    return process.returncode, "".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
