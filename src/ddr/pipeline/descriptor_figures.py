@@ -64,7 +64,13 @@ def _thumbnail(image: torch.Tensor, height: int = 160) -> np.ndarray:
     return small.clamp(0, 1).permute(1, 2, 0).numpy()
 
 
-def _layout(fig, note_inches: float = 0.9) -> None:
+NOTE_INCHES = 0.9  # bottom strip kept free for the stand-in note that save_figure draws there
+TITLE_INCHES = 0.5  # two lines of 8-pt panel title above each image row
+# panel titles over a light box: readable even where a title meets a dark image
+TITLE_BOX = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+
+
+def _layout(fig, note_inches: float = NOTE_INCHES) -> None:
     """tight_layout leaving a strip at the bottom for the stand-in note that save_figure draws there."""
     fig.tight_layout(rect=(0, min(0.4, note_inches / fig.get_figheight()), 1, 1))
 
@@ -85,9 +91,12 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
     pool = pristine(frame).sort_values(column, kind="stable").reset_index(drop=True)
     picks = pool.iloc[sorted(set(np.linspace(0, len(pool) - 1, min(n_images, len(pool))).round().astype(int)))]
     metric, lpips_info = lpips_metric()
-    fig, axes = plt.subplots(2, len(picks), figsize=(2.6 * len(picks), 4.6), squeeze=False)
-    for k, (_, row) in enumerate(picks.iterrows()):
-        image = load_image(row["image"])
+    images = [load_image(row["image"]) for _, row in picks.iterrows()]
+    aspect = max(image.shape[-2] / image.shape[-1] for image in images)  # rows tall enough for the tallest image
+    width = 2.6
+    fig, axes = plt.subplots(2, len(picks), figsize=(width * len(picks), 2 * (width * aspect + TITLE_INCHES)
+                                                     + NOTE_INCHES), squeeze=False)
+    for k, ((_, row), image) in enumerate(zip(picks.iterrows(), images)):
         blurred = degrade(image, "blur", float(level))
         label = f"1 - cos = {row[column]:.4f}"
         if metric is not None:
@@ -95,7 +104,7 @@ def figure1(pddr_csv: str | Path, level: float, n_images: int, out_stem: str | P
                 label = f"LPIPS = {float(metric(image[None], blurred[None])):.4f}\n{label}"
         for r, (shown, title) in enumerate(((image, Path(row["image"]).stem), (blurred, label))):
             axes[r, k].imshow(_thumbnail(shown))
-            axes[r, k].set_title(title, fontsize=8)
+            axes[r, k].set_title(title, fontsize=8, bbox=TITLE_BOX)
             axes[r, k].axis("off")
     axes[0, 0].text(-0.08, 0.5, "original", transform=axes[0, 0].transAxes, rotation=90, va="center", ha="right")
     axes[1, 0].text(-0.08, 0.5, f"Gaussian blur sigma = {level:g}", transform=axes[1, 0].transAxes, rotation=90,
