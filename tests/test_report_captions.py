@@ -57,3 +57,22 @@ def test_figure_footer_and_caption_are_plain_words(tmp_path):
     assert footer and footer[0].startswith("STAND-IN WEIGHTS") and "URLError" not in footer[0]
     saved = json.loads((tmp_path / "fig.provenance.json").read_text())
     assert "URLError" not in saved["caption"] and saved["sources"][0]["stand_in_reason"] == NO_NETWORK
+
+
+def test_end_of_run_warning_names_the_results_folder_in_plain_words_then_the_details(tmp_path):
+    from ddr.pipeline.weights import stand_in_warning
+
+    weights = tmp_path / "results" / "mini" / "weights"
+    weights.mkdir(parents=True)
+    real = {"spec": "clip:ViT-B-32:openai", "requested": "clip:ViT-B-32:openai", "stand_in": False, "reason": ""}
+    (weights / "ViT-B-32+openai.json").write_text(json.dumps(real))
+    assert stand_in_warning(weights) == ""
+    stand_in = {"spec": "clip-random:ViT-B-32:0", "requested": "clip:ViT-B-32:openai", "stand_in": True,
+                "reason": NO_NETWORK}
+    (weights / "ViT-B-32+openai.json").write_text(json.dumps(stand_in))
+    warning = stand_in_warning(weights)
+    plain, details = warning.split(" Details: ")
+    assert plain.startswith(f"WARNING: {tmp_path / 'results' / 'mini'} were computed with STAND-IN WEIGHTS "
+                            "(clip-random:ViT-B-32:0 in place of clip:ViT-B-32:openai (no network")
+    assert "not replication results" in plain and "URLError" not in plain
+    assert details == f"ViT-B-32+openai: {NO_NETWORK}"  # where to place the real weights, for whoever reruns

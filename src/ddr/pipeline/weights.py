@@ -65,10 +65,16 @@ def backbone_from_record(record: dict[str, Any] | str | Path) -> Backbone:
 
 
 def stand_in_warning(records_dir: str | Path) -> str:
-    """The end-of-run warning when any weights record in `records_dir` is a stand-in ("" when none is)."""
-    reasons = [f"{path.stem}: {record.get('reason', '')}" for path in sorted(Path(records_dir).glob("*.json"))
+    """The end-of-run warning when any weights record in `records_dir` (<results>/weights) is a stand-in ("" when
+    none is): in plain words first, then each record's exact reason (it says where to place the real weights)."""
+    from ddr.reporting.captions import stand_in_words
+
+    records = [(path.stem, record) for path in sorted(Path(records_dir).glob("*.json"))
                if (record := json.loads(path.read_text())).get("stand_in")]
-    if not reasons:
+    if not records:
         return ""
-    return ("STAND-IN WEIGHTS (not replication results): this run's CLIP-based numbers came from weights other than "
-            "the released ones; file names keep the requested encoder's name. " + "; ".join(reasons))
+    used = "; ".join(stand_in_words({"backbone": r.get("spec"), "stand_in_reason": r.get("reason")})
+                     for _, r in records)
+    details = "; ".join(f"{stem}: {r.get('reason', '')}" for stem, r in records)
+    return (f"WARNING: {Path(records_dir).parent} were computed with STAND-IN WEIGHTS ({used}): not replication "
+            f"results. File names keep the requested encoder's name. Details: {details}")
