@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from ddr import descriptor
-from ddr.backbones import Backbone, load_backbone
+from ddr.backbones import DEFAULT_PIXEL_BACKBONE, Backbone, load_backbone
 from ddr.degrade import degrade
 from ddr.inputs import as_image_list, as_response_batch
 from ddr.model import ResponseModel
@@ -77,7 +77,7 @@ class PixelDDR(ResponseModel):
         self.seed = seed
 
     @classmethod
-    def from_pretrained(cls, spec: str = "efficientnet-lite0", **kwargs) -> "PixelDDR":
+    def from_pretrained(cls, spec: str = str(DEFAULT_PIXEL_BACKBONE), **kwargs) -> "PixelDDR":
         return cls(load_backbone(spec), **kwargs)
 
     @classmethod

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from ddr.backbones.spec import DEFAULT_BACKBONE
 from ddr.baselines.base import BaselineUnavailable, Metric, to_hwc_float
 
 PROMPTS = ("Good photo.", "Bad photo.")
@@ -165,7 +166,7 @@ def _load_open_clip(model_name: str, pretrained: str | None):
     return model, open_clip.get_tokenizer(model_name)
 
 
-def build_clipiqa(backbone: str = "clip:ViT-B-32:openai", device: str | torch.device = "cpu", **kwargs) -> ClipIQA:
+def build_clipiqa(backbone: str = str(DEFAULT_BACKBONE), device: str | torch.device = "cpu", **kwargs) -> ClipIQA:
     """The variant on a DDR backbone spec (`ddr.backbones.load_backbone`), or on `model=`/`encode_image=` passed in
     kwargs (see `ClipIQA`); STAND-IN weights are named in `parameters`."""
     if kwargs.get("model") is not None or kwargs.get("encode_image") is not None:

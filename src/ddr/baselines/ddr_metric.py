@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ddr.backbones.spec import DEFAULT_BACKBONE
 from ddr.baselines.base import Metric, to_hwc_float
 
 
@@ -17,7 +18,7 @@ class DDRMetric(Metric):
     name = "DDR"
     direction = "higher_better"
 
-    def __init__(self, backbone: str = "clip:ViT-B-32:openai", types: Sequence[str] | None = None,
+    def __init__(self, backbone: str = str(DEFAULT_BACKBONE), types: Sequence[str] | None = None,
                  device: str | torch.device = "cpu", batch_size: int = 32, model=None):
         if model is None:
             from ddr.backbones import load_backbone

@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from ddr.backbones.spec import DEFAULT_BACKBONE as _DEFAULT_SPEC
+
 METRIC_NAME = "ddr"
 ARCH_NAME = "DDRArch"
-DEFAULT_BACKBONE = "clip:ViT-B-32:openai"
+DEFAULT_BACKBONE = str(_DEFAULT_SPEC)  # the paper's encoder, as a spec string (pyiqa options are plain values)
 
 
 class DDRArch(nn.Module):
