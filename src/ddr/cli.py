@@ -18,11 +18,13 @@ from ddr.io import DEFAULT_MAX_PIXELS, ImageReadError, check_image, find_images,
 from ddr.patches import DEFAULT_BATCH_SIZE
 from ddr.prefetch import default_workers
 
-# Image windows per encoder call on a CPU when --batch-size is not given: one, so that the progress bar moves image
-# by image (with 16, a CPU shows nothing for 8 images at a time, about 7 s on 2 cores). Measured on 2 cores, 32 mini
-# images, stand-in ViT-B/32: 21-26 s at 1 against 28-31 s at 16 (no loss). On a GPU a call costs milliseconds:
-# ddr.patches.DEFAULT_BATCH_SIZE there, and larger batches (--batch-size 256) are faster still.
-CPU_BATCH_SIZE = 1
+# Image windows per encoder call on a CPU when --batch-size is not given. With 16 the progress bar stood still for 8
+# mini images at a time (about 7 s on 2 loaded cores); with 4 it moves after every call of 4 windows: every 1-2
+# photographs (two or more distinct windows each), every 4 square images (one). Measured, stand-in ViT-B/32, mini images: 1 thread, 16 images:
+# 4 windows 3.8-4.0 s, 16 windows 3.7-3.9 s, but 2 windows 4.2-4.3 s and 1 window 5.8-6.0 s; 2 threads, 32 images:
+# 4 windows 10.3-11.1 s, 16 windows 13.6-15.6 s (load). On a GPU a call costs milliseconds: DEFAULT_BATCH_SIZE, or
+# larger (--batch-size 256 is faster).
+CPU_BATCH_SIZE = 4
 
 
 def build_model(args: argparse.Namespace):
@@ -286,8 +288,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="pixel domain: noise seed")
     p.add_argument("--batch-size", type=positive_int,
                    help=f"image windows per encoder call (windows of consecutive images share a call); default "
-                        f"{CPU_BATCH_SIZE} on a CPU (progress image by image, no slower there), {DEFAULT_BATCH_SIZE} "
-                        "on a GPU, where 256 is faster")
+                        f"{CPU_BATCH_SIZE} on a CPU (progress every 4 windows, as fast as 16 there), "
+                        f"{DEFAULT_BATCH_SIZE} on a GPU, where 256 is faster")
     p.add_argument("--workers", type=non_negative_int, default=0,
                    help="threads decoding images ahead of the encoder (0: 2 on a CPU, 8 beside a GPU)")
     p.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
