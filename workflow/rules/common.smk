@@ -2,10 +2,13 @@
 
 import yaml
 
+from ddr.workflow.layout import Layout, provenance
+
 PROFILE = config["profile"]
 DATA = config["data_dir"]
 RESULTS = config["results_dir"]
-LOGS = f"{RESULTS}/logs"
+LAYOUT = Layout(RESULTS, DATA)  # every path of the DAG (ddr.workflow.layout)
+LOGS = LAYOUT.logs
 
 with open(config["datasets_registry"]) as _registry_file:
     REGISTRY = yaml.safe_load(_registry_file)["datasets"]
@@ -38,7 +41,7 @@ def n_shards(dataset):
 
 def feature_shards(dataset, encoder):
     n = n_shards(dataset)
-    return [f"{RESULTS}/features/{dataset}/{encoder}/shard-{k}-of-{n}.pt" for k in range(n)]
+    return [LAYOUT.feature_shard(dataset, encoder, k, n) for k in range(n)]
 
 
 # Encoder jobs ask the cluster for a GPU unless the config pins them to the CPU ("auto" runs on one when present).
@@ -54,9 +57,7 @@ REAL_DATASETS = [name for name, entry in REGISTRY.items() if entry.get("access")
 
 def dataset_ready_marker(wildcards):
     """What proves a dataset is complete: the mini manifest, or the download rule's record."""
-    if wildcards.dataset == "mini":
-        return f"{DATA}/mini/manifest.json"
-    return f"{DATA}/raw/{wildcards.dataset}.ready.json"
+    return LAYOUT.ready_marker(wildcards.dataset)
 
 
 def feature_stage_targets():
@@ -64,10 +65,10 @@ def feature_stage_targets():
     datasets = set(config["biqa"]["datasets"])
     if "attributes" in config:
         datasets.add(config["attributes"]["dataset"])
-    targets = [f"{RESULTS}/scores/{d}/ddr_{clip_encoder()}.csv" for d in sorted(datasets)]
+    targets = [LAYOUT.ddr(d, clip_encoder()) for d in sorted(datasets)]
     blur = config["biqa"].get("blur_subset", {}).get("dataset")
     if blur:
-        targets.append(f"{RESULTS}/scores/{blur}/pddr_{config['pixel']['backbone']}.csv")
+        targets.append(LAYOUT.pddr(blur, config["pixel"]["backbone"]))
     return targets
 
 

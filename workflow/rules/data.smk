@@ -4,7 +4,7 @@
 
 rule build_mini:
     output:
-        f"{DATA}/mini/manifest.json",
+        LAYOUT.mini_manifest(),
     params:
         mini=config.get("mini", {}),
     resources:
@@ -26,7 +26,7 @@ localrules:
 
 rule download_dataset:
     output:
-        f"{DATA}/raw/{{dataset}}.ready.json",
+        LAYOUT.download_record("{dataset}"),
     params:
         registry=config["datasets_registry"],
     wildcard_constraints:
@@ -48,7 +48,7 @@ rule labels:
     input:
         dataset_ready_marker,
     output:
-        f"{DATA}/labels/{{dataset}}.csv",
+        LAYOUT.labels("{dataset}"),
     params:
         registry=config["datasets_registry"],
     resources:

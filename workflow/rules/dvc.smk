@@ -8,11 +8,11 @@ rule dvc_view:
     input:
         lambda wildcards: [target for stage in DVC_VIEW_STAGES for target in stage()],
     output:
-        metrics=f"{RESULTS}/dvc/metrics.json",
-        curves=f"{RESULTS}/dvc/training_curves.csv",
+        metrics=LAYOUT.dvc_metrics(),
+        curves=LAYOUT.dvc_curves(),
     params:
-        tables=f"{RESULTS}/tables",
-        runs=f"{RESULTS}/restoration/runs",
+        tables=LAYOUT.tables,
+        runs=f"{LAYOUT.restoration}/runs",
     conda:
         "../envs/ddr.yaml"
     benchmark:
@@ -23,4 +23,4 @@ rule dvc_view:
         "../scripts/dvc_view.py"
 
 
-STAGE_TARGETS.append(lambda: [f"{RESULTS}/dvc/metrics.json", f"{RESULTS}/dvc/training_curves.csv"])
+STAGE_TARGETS.append(lambda: [LAYOUT.dvc_metrics(), LAYOUT.dvc_curves()])

@@ -9,7 +9,7 @@ localrules:
 
 rule clip_weights:
     output:
-        f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
+        LAYOUT.weights("{arch}+{tag}"),
     params:
         download=config["clip"]["download"],
         stand_in_seed=config["clip"]["stand_in_seed"],
@@ -29,10 +29,10 @@ rule clip_weights:
 
 rule clip_features:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
-        weights=f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
+        labels=LAYOUT.labels("{dataset}"),
+        weights=LAYOUT.weights("{arch}+{tag}"),
     output:
-        f"{RESULTS}/features/{{dataset}}/{{arch}}+{{tag}}/shard-{{shard}}-of-{{n}}.pt",
+        LAYOUT.feature_shard("{dataset}", "{arch}+{tag}", "{shard}", "{n}"),
     params:
         batch_size=config["features"]["batch_size"],
         device=config["features"]["device"],
@@ -53,11 +53,11 @@ rule clip_features:
 
 rule pixel_features:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
         # pixel.backbone 'clip': the feature domain's CLIP weights record (ddr.pixel.pipeline_backbone)
-        weights=lambda wc: [f"{RESULTS}/weights/{clip_encoder()}.json"] if wc.backbone == "clip" else [],
+        weights=lambda wc: [LAYOUT.weights(clip_encoder())] if wc.backbone == "clip" else [],
     output:
-        f"{RESULTS}/features/{{dataset}}/pixel-{{backbone}}/shard-{{shard}}-of-{{n}}.pt",
+        LAYOUT.feature_shard("{dataset}", "pixel-{backbone}", "{shard}", "{n}"),
     params:
         levels=config["pixel"]["levels"],
         seed=config["pixel"]["seed"],
@@ -81,11 +81,11 @@ rule pixel_features:
 rule ddr_scores:
     input:
         shards=lambda wc: feature_shards(wc.dataset, f"{wc.arch}+{wc.tag}"),
-        weights=f"{RESULTS}/weights/{{arch}}+{{tag}}.json",
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        weights=LAYOUT.weights("{arch}+{tag}"),
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv",
-        f"{RESULTS}/scores/{{dataset}}/ddr_{{arch}}+{{tag}}.csv.provenance.json",
+        LAYOUT.ddr("{dataset}", "{arch}+{tag}"),
+        provenance(LAYOUT.ddr("{dataset}", "{arch}+{tag}")),
     resources:
         mem_mb=4000,
         runtime=30,
@@ -102,10 +102,10 @@ rule ddr_scores:
 rule pixel_scores:
     input:
         shards=lambda wc: feature_shards(wc.dataset, f"pixel-{wc.backbone}"),
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv",
-        f"{RESULTS}/scores/{{dataset}}/pddr_{{backbone}}.csv.provenance.json",
+        LAYOUT.pddr("{dataset}", "{backbone}"),
+        provenance(LAYOUT.pddr("{dataset}", "{backbone}")),
     resources:
         mem_mb=8000,
         runtime=30,
@@ -123,10 +123,10 @@ rule pixel_scores:
 # on a seeded choice of pristine held-out images, then used on the clean features of the pixel-domain cache.
 rule image_directions:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt",
-        f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt.provenance.json",
+        LAYOUT.directions("{dataset}", "{backbone}"),
+        provenance(LAYOUT.directions("{dataset}", "{backbone}")),
     params:
         levels=config["directions"]["levels"],
         n_images=config["directions"]["n_images"],
@@ -153,11 +153,11 @@ rule image_directions:
 rule image_direction_scores:
     input:
         shards=lambda wc: feature_shards(wc.dataset, f"pixel-{wc.backbone}"),
-        directions=f"{RESULTS}/directions/{{dataset}}/{{backbone}}.pt",
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        directions=LAYOUT.directions("{dataset}", "{backbone}"),
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        f"{RESULTS}/scores/{{dataset}}/iddr_{{backbone}}.csv",
-        f"{RESULTS}/scores/{{dataset}}/iddr_{{backbone}}.csv.provenance.json",
+        LAYOUT.iddr("{dataset}", "{backbone}"),
+        provenance(LAYOUT.iddr("{dataset}", "{backbone}")),
     resources:
         mem_mb=4000,
         runtime=30,

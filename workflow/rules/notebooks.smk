@@ -12,7 +12,7 @@ rule notebook:
         notebook="notebooks/{name}.ipynb",
         results=lambda wildcards: [target for stage in NOTEBOOK_STAGES for target in stage()],
     output:
-        report(f"{RESULTS}/notebooks/{{name}}.ipynb", caption="../report/notebooks.rst", category="Notebooks"),
+        report(LAYOUT.notebook("{name}"), caption="../report/notebooks.rst", category="Notebooks"),
     params:
         results=lambda wildcards, output: Path(output[0]).parents[1].as_posix(),  # results/<profile>
     wildcard_constraints:
@@ -27,4 +27,4 @@ rule notebook:
         "../scripts/execute_notebook.py"
 
 
-STAGE_TARGETS.append(lambda: [f"{RESULTS}/notebooks/{name}.ipynb" for name in NOTEBOOKS])
+STAGE_TARGETS.append(lambda: [LAYOUT.notebook(name) for name in NOTEBOOKS])
