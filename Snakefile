@@ -7,7 +7,7 @@
 from snakemake.exceptions import WorkflowError
 
 from ddr.data.registry import RegistryError, load_registry
-from ddr.pipeline.config import ConfigError, check_config, config_source
+from ddr.workflow.config import ConfigError, check_config, config_source
 
 
 configfile: "config/config.yaml"

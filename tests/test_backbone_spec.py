@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ddr.backbones import DEFAULT_BACKBONE, DEFAULT_PIXEL_BACKBONE, BackboneSpec, list_backbones, load_backbone
-from ddr.pipeline import restoration as plan
+from ddr.workflow import restoration_plan as plan
 from ddr.pipeline.weights import resolve_clip_weights
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from ddr.pipeline import biqa_plan
+from ddr.workflow import biqa_plan
 
 pytestmark = pytest.mark.slow
 

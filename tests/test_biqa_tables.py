@@ -11,7 +11,8 @@ import pytest
 
 from ddr.baselines import UNAVAILABLE_TABLE_TEXT
 from ddr.evaluation import stats
-from ddr.pipeline import attributes, biqa, biqa_plan
+from ddr.pipeline import attributes, biqa
+from ddr.workflow import biqa_plan
 from ddr.prompts import PROMPTS
 
 PAPER = Path(__file__).resolve().parents[1] / biqa_plan.PAPER_TABLE3

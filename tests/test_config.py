@@ -13,8 +13,8 @@ import yaml
 from snakemake.utils import update_config  # Snakemake's own --configfile merge (dicts key by key, lists replaced)
 
 from ddr.data.registry import load_registry
-from ddr.pipeline import config as pipeline_config
-from ddr.pipeline.config import ConfigError, check_config, iter_keys, restoration_section, validate_config
+from ddr.workflow import config as pipeline_config
+from ddr.workflow.config import ConfigError, check_config, iter_keys, restoration_section, validate_config
 
 from conftest import REPO
 

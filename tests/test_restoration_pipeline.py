@@ -15,10 +15,10 @@ import torch
 import yaml
 from PIL import Image
 
-from ddr.pipeline import restoration as plan
+from ddr.workflow import restoration_plan as plan
 from ddr.pipeline import restoration_tables as tables
-from ddr.pipeline.config import restoration_section
-from ddr.pipeline.restoration_dag import RestorationDAG
+from ddr.workflow.config import restoration_section
+from ddr.workflow.restoration_dag import RestorationDAG
 from ddr.pipeline.restoration_protocols import (align_ecc, masked_psnr, masked_ssim, measure, prepare_pairs)
 from ddr.restoration.metrics import psnr as library_psnr
 from ddr.restoration.metrics import ssim as library_ssim
@@ -146,7 +146,7 @@ def test_train_config_is_accepted_by_the_library_and_carries_the_schedule():
 def test_the_budget_overlay_replaces_the_reference_recipe():
     from snakemake.utils import update_config
 
-    from ddr.pipeline.config import validate_config
+    from ddr.workflow.config import validate_config
     from ddr.restoration.train import merge_config
 
     full = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -428,6 +428,8 @@ def test_crop_figure_writes_png_pdf_and_the_stand_in_note(tmp_path):
 # a training job: resumable, restarts when its config changed
 @pytest.mark.usefixtures("one_torch_thread")
 def test_train_run_resumes_a_killed_job_and_restarts_a_changed_one(tmp_path):
+    from ddr.pipeline.restoration import jobs
+
     rng = np.random.default_rng(0)
     rows = []
     for i, split in enumerate(("train", "train", "test")):
@@ -445,17 +447,17 @@ def test_train_run_resumes_a_killed_job_and_restarts_a_changed_one(tmp_path):
     train_cfg = plan.train_config(cfg, run, tmp_path / "pairs.csv", out)
     train_cfg["progress"] = False
     settings = plan.variant_settings(cfg, plan.MAIN)
-    first = plan.train_run(run, train_cfg, settings, tmp_path / "train.json")
+    first = jobs.train_run(run, train_cfg, settings, tmp_path / "train.json")
     assert first["summary"]["resumed_from"] == 0 and first["stand_in_records"] == []
     log = (out / "log.csv").read_text()
     # a killed job: Snakemake removes the declared outputs, the checkpoints stay
     (out / "model_final.pt").unlink()
     (tmp_path / "train.json").unlink()
-    again = plan.train_run(run, train_cfg, settings, tmp_path / "train.json")
+    again = jobs.train_run(run, train_cfg, settings, tmp_path / "train.json")
     assert again["summary"]["resumed_from"] == 4 and (out / "log.csv").read_text() == log
     # parameters changed (Snakemake reruns the job): old checkpoints are set aside, training starts over
     changed = {**train_cfg, "optim": {**train_cfg["optim"], "lr": 0.001}}
-    redo = plan.train_run(run, changed, settings, tmp_path / "train.json")
+    redo = jobs.train_run(run, changed, settings, tmp_path / "train.json")
     assert redo["summary"]["resumed_from"] == 0 and "moved to" in redo["superseded"]
     assert (out / "checkpoints.superseded").is_dir()
 
@@ -470,7 +472,7 @@ def test_train_run_resumes_a_killed_job_and_restarts_a_changed_one(tmp_path):
     (lambda r: r["ddr"].update(types=["blur"]), "unknown key in restoration/ddr"),  # the shared ddr.types only
 ])
 def test_schema_names_the_bad_restoration_key(mutate, expected):
-    from ddr.pipeline.config import ConfigError, validate_config
+    from ddr.workflow.config import ConfigError, validate_config
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     validate_config(config)

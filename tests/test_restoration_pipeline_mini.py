@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ddr.pipeline import restoration as plan
-from ddr.pipeline.config import restoration_section
+from ddr.workflow import restoration_plan as plan
+from ddr.workflow.config import restoration_section
 from ddr.restoration.data import load_rgb, read_pairs
 from ddr.restoration.metrics import psnr, ssim
 
@@ -44,7 +44,7 @@ def test_every_configured_run_trained_to_the_end_with_checkpoints(mini):
 
 def test_psnr_training_beats_the_unrestored_input_on_test_images(mini):
     """Training works: nafnet-tiny starts as the identity, so any gain on held-out images is learned."""
-    from ddr.pipeline.restoration_dag import RestorationDAG
+    from ddr.workflow.restoration_dag import RestorationDAG
 
     root, _, rcfg, cfg = mini
     dag = RestorationDAG(rcfg, cfg["clip"], "results/mini", "data")

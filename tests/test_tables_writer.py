@@ -43,7 +43,7 @@ def test_latex_is_booktabs_with_numbers_right_aligned_and_prose_left_out(tmp_pat
     assert r"DDR\_blur" in tex and r"\textbf{0.8100}" in tex and r"95\% CI" in tex
     assert all(len(cell.strip()) <= 40 for row in tex.split(r"\midrule")[1].split(r"\bottomrule")[0].split(r"\\")
                for cell in row.split("&"))
-    omitted = json.loads(paths[".json"].read_text())["latex_omitted"]
+    omitted = json.loads(paths[".json"].read_text())["latex_omitted"]  # row keys first, then the prose
     assert [row["method"] for row in omitted] == ["DDR_blur", "NIQE", "IL-NIQE"] and omitted[0]["parameters"] == PROSE
 
 
@@ -72,3 +72,23 @@ def test_path_rewriting_leaves_urls_specs_and_ratios_alone(tmp_path):
     assert without_machine_paths(text) == text
     assert without_machine_paths(f"read {tmp_path}/x/y.png", root=tmp_path) == "read x/y.png"
     assert without_machine_paths("at /opt/elsewhere/data/file.npz.") == "at file.npz."
+
+
+def test_row_keys_stay_in_latex_however_long(tmp_path):
+    long_name = "pixel DDR [efficientnet-lite0, mean of optimal levels]"
+    frame = pd.DataFrame({"dataset": ["mini", "mini"], "method": [long_name, "DDR"], "srcc": [0.5, 0.25],
+                          "parameters": [PROSE, PROSE]})
+    write_table(frame, tmp_path / "full", "Table 3 (full)", "Every statistic.")
+    tex = (tmp_path / "full.tex").read_text()
+    assert r"\begin{tabular}{llr}" in tex and long_name in tex and "parameters" in tex.split(r"\label")[0]
+    omitted = json.loads((tmp_path / "full.provenance.json").read_text())["latex_omitted"]
+    assert omitted[0] == {"dataset": "mini", "method": long_name, "parameters": PROSE}
+
+
+def test_portable_frame_rewrites_text_cells_only(tmp_path):
+    from ddr.reporting import portable_frame
+
+    frame = pd.DataFrame({"n": [1, 2], "reason": [f"no file {tmp_path}/a/b.npz", None], "x": [0.5, float("nan")]})
+    out = portable_frame(frame, root=tmp_path)
+    assert out["reason"].tolist()[0] == "no file a/b.npz" and pd.isna(out["reason"].tolist()[1])
+    assert out["n"].tolist() == [1, 2] and out["x"].tolist()[0] == 0.5 and frame["reason"][0].startswith(str(tmp_path))

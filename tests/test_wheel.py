@@ -89,7 +89,7 @@ def test_cli_and_api_from_the_wheel_agree(installed):
 import json, ddr
 from ddr import DDR
 from ddr.data.registry import load_registry
-from ddr.pipeline.config import SCHEMA
+from ddr.workflow.config import SCHEMA
 score = DDR.from_checkpoint({str(CHECKPOINT)!r}).score({str(IMAGE)!r}).item()
 assert json.loads(SCHEMA.read_text())["properties"]
 print(json.dumps({{"file": ddr.__file__, "score": score, "datasets": load_registry().names()}}))

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from ddr.pipeline.config import ConfigError, validate_config
+from ddr.workflow.config import ConfigError, validate_config
 
 from conftest import REPO, _copy_tracked_tree
 

@@ -2,7 +2,7 @@
 # table rule (which also writes the merged table), correlated with the cached DDR_d scores. Label columns named in
 # config attributes.label_columns are the sets' own attribute scores (human; synthetic for mini).
 
-from ddr.pipeline import biqa_plan
+from ddr.workflow import biqa_plan
 
 ATTRIBUTES_CONFIG = config["attributes"]
 ATTRIBUTE_DATASETS = biqa_plan.attribute_datasets(config)

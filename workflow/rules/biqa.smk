@@ -2,9 +2,9 @@
 #   baselines: one job per (dataset, baseline, shard), sharded like the features, merged per dataset
 #   -> per-dataset evaluation (SRCC/KRCC/PLCC + bootstrap CIs) -> Table 3 (+ paper vs ours)
 #   blur subset -> Table 1; cached DDR_d columns of one or more encoders -> Table 7; cached scores -> figures.
-# Every path comes from ddr.pipeline.biqa_plan (a function of the config alone: the paper profile plans without data).
+# Every path comes from ddr.workflow.biqa_plan (a function of the config alone: the paper profile plans without data).
 
-from ddr.pipeline import biqa_plan
+from ddr.workflow import biqa_plan
 from ddr.pipeline.baseline_scores import model_state as baseline_model_state
 
 BIQA = config["biqa"]

@@ -1,11 +1,11 @@
 # Restoration: DDR as a training loss (Tables 4, 5, 6; Figures 5, 6, 8, 9, 10).
 #   pairs (per task and dataset) -> one training per (task, dataset, network, loss, variant, seed), resumable from
 #   its checkpoints -> one evaluation per trained model (the dataset's protocol) -> tables and crop figures.
-# Which runs exist is a pure function of config["restoration"] (ddr.pipeline.restoration, file names in
-# ddr.pipeline.restoration_dag), so the paper profile is planned without its data.
+# Which runs exist is a pure function of config["restoration"] (ddr.workflow.restoration_plan, file names in
+# ddr.workflow.restoration_dag), so the paper profile is planned without its data.
 
-from ddr.pipeline.config import restoration_section
-from ddr.pipeline.restoration_dag import RestorationDAG
+from ddr.workflow.config import restoration_section
+from ddr.workflow.restoration_dag import RestorationDAG
 
 # checked with the rest of the config in the Snakefile; its DDR term takes the shared ddr.types
 RDAG = RestorationDAG(restoration_section(config), config["clip"], RESULTS, DATA)

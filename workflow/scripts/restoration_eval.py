@@ -2,7 +2,8 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.restoration import Run, evaluate_input, evaluate_run  # noqa: E402
+from ddr.pipeline.restoration.jobs import evaluate_input, evaluate_run  # noqa: E402
+from ddr.workflow.restoration_plan import Run  # noqa: E402
 
 out_dir = snakemake.output.summary.rsplit("/", 1)[0]
 if snakemake.rule == "restoration_input_metrics":

@@ -18,12 +18,12 @@ import pandas as pd
 
 from ddr.atomic import write_csv, write_json
 from ddr.baselines import PUBLISHED_ONLY_TEXT, UNAVAILABLE_TABLE_TEXT, list_metrics
-from ddr.pipeline import biqa_plan
+from ddr.workflow import biqa_plan
 from ddr.pipeline.biqa_stats import (PLCC_CI_NOTE, evaluate_scores, has_references, heldout_mask, label_direction,
                                      level_columns, oriented, select_level, within_reference_srcc)
 from ddr.prompts import DEFAULT_TYPES
 from ddr.provenance import provenance as base_provenance
-from ddr.reporting import paper_vs_ours, write_table
+from ddr.reporting import paper_vs_ours, portable_frame, write_table
 
 # the paper's row names (config/paper_numbers/table3_biqa_srcc.csv) for our dataset names
 PAPER_DATASETS = {"csiq": "CSIQ", "live": "LIVE", "tid2013": "TID2013", "kadid10k": "KADID", "koniq10k": "KonIQ",
@@ -412,7 +412,7 @@ def write_table1(pddr_csv: str | Path, ddr_csv: str | Path, baseline_csvs: Seque
     caption += ' '.join(f"{r['method']}: {UNAVAILABLE_TABLE_TEXT}." for _, r in result.iterrows() if not r["available"])
     write_table(shown, out_stem, "Table 1: SRCC on the blur subset", caption, sources,
                 bold_columns=["SRCC", "SRCC within ref (mean)"])
-    write_csv(f"{out_stem}_full.csv", result)
+    write_csv(f"{out_stem}_full.csv", portable_frame(result))  # no machine paths in a table
     return result
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 
 from ddr.backbones.spec import BackboneSpec
-from ddr.pipeline import restoration as plan
+from ddr.workflow import restoration_plan as plan
 from ddr.pipeline import restoration_tables as tables
-from ddr.pipeline.restoration_dag import TABLE_STEMS
+from ddr.workflow.restoration_dag import TABLE_STEMS
 
 TITLES = {
     "table4": "Table 4: deblurring PSNR/SSIM of networks trained with each loss",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddr.pipeline.restoration import (MAIN, backbones_line, loss_label, loss_slug, loss_weights, merge_records,
+from ddr.workflow.restoration_plan import (MAIN, backbones_line, loss_label, loss_slug, loss_weights, merge_records,
                                       protocol, recipe, schedule, variant_settings)
 
 RUN_COLUMNS = ["task", "dataset", "network", "loss", "variant", "seed"]

@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 # an absolute POSIX path of two or more parts, not inside a URL ("https://x/y") or a word ("DDR/CLIP", "1/2")
 _ABSOLUTE = re.compile(r"(?<![\w.:/~$])/(?:[\w.+@~-]+/)+[\w.+@~-]*[\w+@~-]")
 _PACKAGE_DIRS = ("site-packages", "dist-packages")
@@ -51,3 +53,12 @@ def portable_path(path: str, root: str | Path | None = None) -> str:
 def without_machine_paths(text: str, root: str | Path | None = None) -> str:
     """`text` with every absolute path replaced by its portable form; other text unchanged."""
     return _ABSOLUTE.sub(lambda match: portable_path(match.group(0), root), text)
+
+
+def portable_frame(frame: pd.DataFrame, root: str | Path | None = None) -> pd.DataFrame:
+    """`frame` with machine paths taken out of its text cells (numbers untouched): for any table written to disk."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = [without_machine_paths(v, root) if isinstance(v, str) else v for v in out[column]]
+    return out

@@ -15,10 +15,12 @@ import pandas as pd
 from ddr.atomic import write_csv, write_json, write_text
 from ddr.provenance import provenance as base_provenance
 from ddr.reporting.captions import as_records, full_caption
-from ddr.reporting.machine_paths import without_machine_paths
+from ddr.reporting.machine_paths import portable_frame, without_machine_paths
 
 # characters: a text column with a longer cell is prose, left out of the LaTeX table (kept in CSV/Markdown/provenance)
 LATEX_MAX_CELL = 40
+# columns that name a row (the first column always does): kept in the LaTeX table however long their cells
+ROW_KEYS = ("dataset", "method", "measure", "factor", "setting", "quantity", "task", "network", "loss")
 MISSING = "n/a"
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -45,15 +47,6 @@ def _shown(frame: pd.DataFrame, bold_columns: Sequence[str], higher_is_better: b
     return shown
 
 
-def _portable(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with machine paths taken out of its text cells (numbers untouched)."""
-    out = frame.copy()
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = [without_machine_paths(v) if isinstance(v, str) else v for v in out[column]]
-    return out
-
-
 def _is_number(cell: str) -> bool:
     try:
         float(cell)
@@ -64,12 +57,13 @@ def _is_number(cell: str) -> bool:
 
 def latex_table(frame: pd.DataFrame, title: str, caption: str, label: str, bold_columns: Sequence[str] = (),
                 higher_is_better: bool = True, number_format: str = "{:.4f}") -> tuple[str, list[str]]:
-    """(booktabs LaTeX source, the prose columns left out of it). The first column (row labels) is always kept;
-    number columns are right-aligned."""
+    """(booktabs LaTeX source, the prose columns left out of it). Row labels (the first column and ROW_KEYS) are
+    always kept; number columns are right-aligned."""
     shown = _shown(frame, bold_columns, higher_is_better, number_format, bold=lambda s: f"\\textbf{{{s}}}")
     cells = {column: ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in shown[column]]
              for column in shown.columns}
-    prose = [c for c in list(shown.columns)[1:] if any(len(v) > LATEX_MAX_CELL for v in cells[c])]
+    prose = [c for c in list(shown.columns)[1:]
+             if c not in ROW_KEYS and any(len(v) > LATEX_MAX_CELL for v in cells[c])]
     kept = [c for c in shown.columns if c not in prose]
     numeric = {c: bool(cells[c]) and all(_is_number(v.removeprefix("\\textbf{").removesuffix("}"))
                                          for v in cells[c] if v) for c in kept}
@@ -95,13 +89,14 @@ def write_table(
     stem = Path(stem)
     records = as_records(provenance)
     text = without_machine_paths(full_caption(caption, records))
-    frame = _portable(frame)
+    frame = portable_frame(frame)
     write_csv(stem.with_suffix(".csv"), frame)
     md_frame = _shown(frame, bold_columns, higher_is_better, number_format, bold=lambda s: f"**{s}**")
     write_text(stem.with_suffix(".md"), f"### {title}\n\n{md_frame.to_markdown(index=False)}\n\n{text}\n")
     latex, prose = latex_table(frame, title, text, f"tab:{stem.name}", bold_columns, higher_is_better, number_format)
     write_text(stem.with_suffix(".tex"), latex)
-    omitted = frame[[frame.columns[0], *prose]].to_dict(orient="records") if prose else []
+    keys = [c for c in frame.columns if c == frame.columns[0] or c in ROW_KEYS]
+    omitted = frame[[*keys, *prose]].to_dict(orient="records") if prose else []
     write_json(stem.with_suffix(".provenance.json"),
                base_provenance(title=title, caption=text, sources=records,
                                **({"latex_omitted": omitted} if omitted else {})))

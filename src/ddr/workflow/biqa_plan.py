@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ddr.pipeline.config import ConfigError
+from ddr.workflow.config import ConfigError
 
 TABLE_SUFFIXES = (".csv", ".md", ".tex", ".provenance.json")
 FIGURE_SUFFIXES = (".png", ".pdf", ".provenance.json")

@@ -1,6 +1,6 @@
 """Pipeline configuration: the one place it is checked (schema, dataset names, cross-key rules) and the views the
 stages read. The schema (package data src/ddr/resources/config.schema.json) gives every key a description and its
-default, the value config/config.yaml (the mini profile) has; `python -m ddr.pipeline.config --describe` lists them."""
+default, the value config/config.yaml (the mini profile) has; `python -m ddr.workflow.config --describe` lists them."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def validate_config(config: dict[str, Any], source: str = "config", schema_path:
 def check_config(config: dict[str, Any], known_datasets: set[str], source: str = "config") -> None:
     """Everything the pipeline checks before planning, in one call: the schema, the dataset names, then the
     cross-key rules of the BIQA and restoration stages (which the schema cannot express). Raises ConfigError."""
-    from ddr.pipeline import biqa_plan
-    from ddr.pipeline import restoration as restoration_plan
+    from ddr.workflow import biqa_plan
+    from ddr.workflow import restoration_plan as restoration_plan
 
     validate_config(config, source)
     check_dataset_names(config, known_datasets, source)
@@ -160,7 +160,7 @@ def describe(schema: dict[str, Any] | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ddr.pipeline.config", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ddr.workflow.config", description=__doc__)
     parser.add_argument("--describe", action="store_true", help="list every key with its default and description")
     parser.add_argument("--check", nargs="+", metavar="YAML",
                         help="validate config files merged in order as Snakemake does (e.g. config/config.yaml "

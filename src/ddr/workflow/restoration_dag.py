@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from ddr.pipeline import restoration as plan
+from ddr.workflow import restoration_plan as plan
 
 TABLE_STEMS = {"table4": "table4_deblur", "table5": "table5_sr", "table6": "table6_ablation",
                "runs": "restoration_runs"}

@@ -6,13 +6,12 @@ A term's value may be a weight or a dict {"weight": w, **options}, e.g. {"lpips"
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import torch
 from torch import nn
 
-from ddr.registry import Entry, Registry
+from ddr.restoration.loss_terms import LOSS_NAMES, LOSS_TERMS, LossTermInfo, list_losses
 
 from .base import LossTerm
 from .contextual import ContextualLoss
@@ -20,35 +19,6 @@ from .ddr_term import DDRLoss
 from .distribution import FrequencyDistributionLoss, PixelPDL, ProjectedDistributionLoss
 from .lpips import LPIPSLoss
 from .psnr import L1Loss, PSNRLoss
-
-@dataclass(frozen=True)
-class LossTermInfo:
-    """How a term is built ("plain": its options; "perceptual": also the feature-net weights and cache folder;
-    "ddr": the DDR model), the label the paper's tables print, and its short name in result file names."""
-
-    build: str
-    label: str
-    short: str
-
-
-# Every loss term by name, with its aliases (stored once) and its facts.
-LOSS_TERMS: Registry[Callable[..., LossTerm]] = Registry("loss term")
-for _name, _term, _aliases, _info in (
-        ("psnr", PSNRLoss, (), LossTermInfo("plain", "PSNR", "psnr")),
-        ("l1", L1Loss, (), LossTermInfo("plain", "L1", "l1")),
-        ("pdl_pixel", PixelPDL, ("pixel_pdl",), LossTermInfo("plain", "PixelPDL", "pdl_pixel")),
-        ("lpips", LPIPSLoss, (), LossTermInfo("perceptual", "LPIPS", "lpips")),
-        ("contextual", ContextualLoss, ("ctx", "cx"), LossTermInfo("perceptual", "CTX", "ctx")),
-        ("pdl", ProjectedDistributionLoss, (), LossTermInfo("perceptual", "PDL", "pdl")),
-        ("fdl", FrequencyDistributionLoss, (), LossTermInfo("perceptual", "FDL", "fdl")),
-        ("ddr", DDRLoss, (), LossTermInfo("ddr", "DDR", "ddr"))):
-    LOSS_TERMS.add(_name, _term, aliases=_aliases, meta=_info)
-LOSS_NAMES = sorted(LOSS_TERMS.names(with_aliases=True))
-
-
-def list_losses() -> list[Entry]:
-    """Every loss term: entry.name, entry.aliases and entry.meta (a LossTermInfo)."""
-    return LOSS_TERMS.list()
 
 
 class CompositeLoss(nn.Module):
