@@ -91,4 +91,4 @@ def test_portable_frame_rewrites_text_cells_only(tmp_path):
     frame = pd.DataFrame({"n": [1, 2], "reason": [f"no file {tmp_path}/a/b.npz", None], "x": [0.5, float("nan")]})
     out = portable_frame(frame, root=tmp_path)
     assert out["reason"].tolist()[0] == "no file a/b.npz" and pd.isna(out["reason"].tolist()[1])
-    assert out["n"].tolist() == [1, 2] and out["x"].tolist()[0] == 0.5 and frame["reason"][0].startswith(str(tmp_path))
+    assert out["n"].tolist() == [1, 2] and out["x"].tolist()[0] == 0.5 and str(tmp_path) in frame["reason"][0]  # a copy
