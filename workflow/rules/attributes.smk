@@ -6,14 +6,13 @@ from ddr.workflow import biqa_plan
 
 ATTRIBUTES_CONFIG = config["attributes"]
 ATTRIBUTE_DATASETS = biqa_plan.attribute_datasets(config)
-ATTRIBUTES_LAYOUT = biqa_plan.Layout(RESULTS)
 
 
 rule attribute_shard:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        ATTRIBUTES_LAYOUT.attribute_shard("{dataset}", "{shard}", "{n}"),
+        LAYOUT.attribute_shard("{dataset}", "{shard}", "{n}"),
     threads: 1
     resources:
         mem_mb=4000,
@@ -30,20 +29,20 @@ rule attribute_shard:
 
 rule attributes_table2:
     input:  # dataset by dataset, in the order of params.datasets (the script relies on it)
-        ddr=[ATTRIBUTES_LAYOUT.ddr(d, clip_encoder()) for d in ATTRIBUTE_DATASETS],
-        shards=[ATTRIBUTES_LAYOUT.attribute_shard(d, k, n_shards(d)) for d in ATTRIBUTE_DATASETS
+        ddr=[LAYOUT.ddr(d, clip_encoder()) for d in ATTRIBUTE_DATASETS],
+        shards=[LAYOUT.attribute_shard(d, k, n_shards(d)) for d in ATTRIBUTE_DATASETS
                 for k in range(n_shards(d))],
-        labels=[f"{DATA}/labels/{d}.csv" for d in ATTRIBUTE_DATASETS],
+        labels=[LAYOUT.labels(d) for d in ATTRIBUTE_DATASETS],
     output:
         table2=[
-            report(ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2)[0], caption="../report/biqa_tables.rst",
+            report(LAYOUT.table(biqa_plan.TABLE2)[0], caption="../report/biqa_tables.rst",
                    category="BIQA and descriptor"),
-            *ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2)[1:],
+            *LAYOUT.table(biqa_plan.TABLE2)[1:],
         ],
-        appendix=reported_tables(ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_APPENDIX)),
-        long=reported_tables(ATTRIBUTES_LAYOUT.table(biqa_plan.TABLE2_LONG)),
-        attributes=[ATTRIBUTES_LAYOUT.attributes(d) for d in ATTRIBUTE_DATASETS],
-        attribute_provenance=[ATTRIBUTES_LAYOUT.attributes(d) + ".provenance.json" for d in ATTRIBUTE_DATASETS],
+        appendix=reported_tables(LAYOUT.table(biqa_plan.TABLE2_APPENDIX)),
+        long=reported_tables(LAYOUT.table(biqa_plan.TABLE2_LONG)),
+        attributes=[LAYOUT.attributes(d) for d in ATTRIBUTE_DATASETS],
+        attribute_provenance=[provenance(LAYOUT.attributes(d)) for d in ATTRIBUTE_DATASETS],
     params:
         datasets=ATTRIBUTE_DATASETS,
         n_shards=[n_shards(d) for d in ATTRIBUTE_DATASETS],

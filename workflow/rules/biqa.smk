@@ -2,13 +2,12 @@
 #   baselines: one job per (dataset, baseline, shard), sharded like the features, merged per dataset
 #   -> per-dataset evaluation (SRCC/KRCC/PLCC + bootstrap CIs) -> Table 3 (+ paper vs ours)
 #   blur subset -> Table 1; cached DDR_d columns of one or more encoders -> Table 7; cached scores -> figures.
-# Every path comes from ddr.workflow.biqa_plan (a function of the config alone: the paper profile plans without data).
+# Every path comes from ddr.workflow.layout (a function of the config alone: the paper profile plans without data).
 
 from ddr.workflow import biqa_plan
 from ddr.pipeline.baseline_scores import model_state as baseline_model_state
 
 BIQA = config["biqa"]
-BIQA_LAYOUT = biqa_plan.Layout(RESULTS)
 BIQA_NOTES = biqa_plan.label_notes(
     sorted({*BIQA["datasets"], BIQA["blur_subset"]["dataset"], *BIQA["ablation_datasets"]}), REGISTRY
 )
@@ -21,11 +20,11 @@ wildcard_constraints:
 
 rule baseline_shard:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
-        weights=lambda wc: [f"{RESULTS}/weights/{clip_encoder()}.json"] if wc.baseline == "clipiqa" else [],
+        labels=LAYOUT.labels("{dataset}"),
+        weights=lambda wc: [LAYOUT.weights(clip_encoder())] if wc.baseline == "clipiqa" else [],
     output:
-        scores=BIQA_LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}"),
-        provenance=BIQA_LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}") + ".provenance.json",
+        scores=LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}"),
+        provenance=provenance(LAYOUT.baseline_shard("{dataset}", "{baseline}", "{shard}", "{n}")),
     params:
         batch_size=BIQA["baseline_batch_size"],
         device=config["features"]["device"],
@@ -47,12 +46,12 @@ rule baseline_shard:
 
 rule baseline_scores:
     input:
-        shards=lambda wc: [BIQA_LAYOUT.baseline_shard(wc.dataset, b, k, n_shards(wc.dataset))
+        shards=lambda wc: [LAYOUT.baseline_shard(wc.dataset, b, k, n_shards(wc.dataset))
                            for b in BIQA["baselines"] for k in range(n_shards(wc.dataset))],
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        scores=[BIQA_LAYOUT.baseline("{dataset}", b) for b in BIQA["baselines"]],
-        provenance=[BIQA_LAYOUT.baseline("{dataset}", b) + ".provenance.json" for b in BIQA["baselines"]],
+        scores=[LAYOUT.baseline("{dataset}", b) for b in BIQA["baselines"]],
+        provenance=[provenance(LAYOUT.baseline("{dataset}", b)) for b in BIQA["baselines"]],
     params:
         baselines=BIQA["baselines"],
     conda:
@@ -67,12 +66,12 @@ rule baseline_scores:
 
 rule biqa_evaluation:
     input:
-        ddr=BIQA_LAYOUT.ddr("{dataset}", clip_encoder()),
-        real=lambda wc: BIQA_LAYOUT.real_weights(config, wc.dataset),  # [pddr, iddr] or []
-        baselines=lambda wc: [BIQA_LAYOUT.baseline(wc.dataset, b) for b in BIQA["baselines"]],
+        ddr=LAYOUT.ddr("{dataset}", clip_encoder()),
+        real=lambda wc: LAYOUT.real_weights(config, wc.dataset),  # [pddr, iddr] or []
+        baselines=lambda wc: [LAYOUT.baseline(wc.dataset, b) for b in BIQA["baselines"]],
     output:
-        evaluation=BIQA_LAYOUT.evaluation("{dataset}"),
-        provenance=BIQA_LAYOUT.evaluation("{dataset}") + ".provenance.json",
+        evaluation=LAYOUT.evaluation("{dataset}"),
+        provenance=provenance(LAYOUT.evaluation("{dataset}")),
     params:
         types=config["ddr"]["types"],
         n_boot=BIQA["bootstrap"],
@@ -94,10 +93,10 @@ rule biqa_evaluation:
 
 rule biqa_table3:
     input:
-        evaluations=[BIQA_LAYOUT.evaluation(d) for d in BIQA["datasets"]],
+        evaluations=[LAYOUT.evaluation(d) for d in BIQA["datasets"]],
         paper=biqa_plan.PAPER_TABLE3,
     output:
-        reported_tables([f for stem in biqa_plan.TABLE3.values() for f in BIQA_LAYOUT.table(stem)]),
+        reported_tables([f for stem in biqa_plan.TABLE3.values() for f in LAYOUT.table(stem)]),
     params:
         notes=BIQA_NOTES,
         n_boot=BIQA["bootstrap"],
@@ -114,18 +113,18 @@ rule biqa_table3:
 
 rule biqa_table1:
     input:
-        pddr=BIQA_LAYOUT.pddr(BIQA["blur_subset"]["dataset"], config["pixel"]["backbone"]),
-        ddr=BIQA_LAYOUT.ddr(BIQA["blur_subset"]["dataset"], clip_encoder()),
-        real=BIQA_LAYOUT.real_weights(config, BIQA["blur_subset"]["dataset"]),  # [pddr, iddr] or []
-        baselines=[BIQA_LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
+        pddr=LAYOUT.pddr(BIQA["blur_subset"]["dataset"], config["pixel"]["backbone"]),
+        ddr=LAYOUT.ddr(BIQA["blur_subset"]["dataset"], clip_encoder()),
+        real=LAYOUT.real_weights(config, BIQA["blur_subset"]["dataset"]),  # [pddr, iddr] or []
+        baselines=[LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
     output:
         report(
-            BIQA_LAYOUT.table(biqa_plan.TABLE1)[0],
+            LAYOUT.table(biqa_plan.TABLE1)[0],
             caption="../report/biqa_tables.rst",
             category="BIQA and descriptor",
         ),
-        BIQA_LAYOUT.table(biqa_plan.TABLE1)[1:],
-        reported_tables([f"{BIQA_LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv"]),
+        LAYOUT.table(biqa_plan.TABLE1)[1:],
+        reported_tables([f"{LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv"]),
     params:
         types=config["ddr"]["types"],
         dist_type=BIQA["blur_subset"]["dist_type"],
@@ -150,16 +149,16 @@ rule biqa_table1:
 rule biqa_table7:
     input:
         # dataset by dataset, the default encoder first (the script rebuilds the mapping from this order)
-        [BIQA_LAYOUT.ddr(d, e) for d in BIQA["ablation_datasets"] for e in ABLATION_ENCODERS],
-        real=[f for d in BIQA["ablation_datasets"] for f in BIQA_LAYOUT.real_weights(config, d)],  # pairs per set
+        [LAYOUT.ddr(d, e) for d in BIQA["ablation_datasets"] for e in ABLATION_ENCODERS],
+        real=[f for d in BIQA["ablation_datasets"] for f in LAYOUT.real_weights(config, d)],  # pairs per set
     output:
         report(
-            BIQA_LAYOUT.table(biqa_plan.TABLE7)[0],
+            LAYOUT.table(biqa_plan.TABLE7)[0],
             caption="../report/biqa_tables.rst",
             category="BIQA and descriptor",
         ),
-        BIQA_LAYOUT.table(biqa_plan.TABLE7)[1:],
-        reported_tables(BIQA_LAYOUT.table(biqa_plan.TABLE7_FULL)),
+        LAYOUT.table(biqa_plan.TABLE7)[1:],
+        reported_tables(LAYOUT.table(biqa_plan.TABLE7_FULL)),
     params:
         datasets=BIQA["ablation_datasets"],
         encoders=ABLATION_ENCODERS,
@@ -189,26 +188,26 @@ rule biqa_table7:
 
 rule descriptor_figures:
     input:
-        fig1_pddr=BIQA_LAYOUT.pddr(BIQA["fig1"]["dataset"], config["pixel"]["backbone"]),
-        fig2_pddr=BIQA_LAYOUT.pddr(BIQA["distribution"]["dataset"], config["pixel"]["backbone"]),
-        fig2_ddr=BIQA_LAYOUT.ddr(BIQA["distribution"]["dataset"], clip_encoder()),
-        fig2_real=BIQA_LAYOUT.real_weights(config, BIQA["distribution"]["dataset"])[1:],  # [iddr] or []
-        fig4_ddr=BIQA_LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
+        fig1_pddr=LAYOUT.pddr(BIQA["fig1"]["dataset"], config["pixel"]["backbone"]),
+        fig2_pddr=LAYOUT.pddr(BIQA["distribution"]["dataset"], config["pixel"]["backbone"]),
+        fig2_ddr=LAYOUT.ddr(BIQA["distribution"]["dataset"], clip_encoder()),
+        fig2_real=LAYOUT.real_weights(config, BIQA["distribution"]["dataset"])[1:],  # [iddr] or []
+        fig4_ddr=LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
     output:
         fig1=[
-            report(BIQA_LAYOUT.figure(biqa_plan.FIG1)[0], caption="../report/biqa_figures.rst",
+            report(LAYOUT.figure(biqa_plan.FIG1)[0], caption="../report/biqa_figures.rst",
                    category="BIQA and descriptor"),
-            *BIQA_LAYOUT.figure(biqa_plan.FIG1)[1:],
+            *LAYOUT.figure(biqa_plan.FIG1)[1:],
         ],
         fig2=[
-            report(BIQA_LAYOUT.figure(biqa_plan.FIG2)[0], caption="../report/biqa_figures.rst",
+            report(LAYOUT.figure(biqa_plan.FIG2)[0], caption="../report/biqa_figures.rst",
                    category="BIQA and descriptor"),
-            *BIQA_LAYOUT.figure(biqa_plan.FIG2)[1:],
+            *LAYOUT.figure(biqa_plan.FIG2)[1:],
         ],
         fig4=[
-            report(BIQA_LAYOUT.figure(biqa_plan.FIG4)[0], caption="../report/biqa_figures.rst",
+            report(LAYOUT.figure(biqa_plan.FIG4)[0], caption="../report/biqa_figures.rst",
                    category="BIQA and descriptor"),
-            *BIQA_LAYOUT.figure(biqa_plan.FIG4)[1:],
+            *LAYOUT.figure(biqa_plan.FIG4)[1:],
         ],
     params:
         fig1=BIQA["fig1"],
@@ -230,10 +229,10 @@ rule descriptor_figures:
 
 rule feature_statistics_shard:
     input:
-        labels=f"{DATA}/labels/{{dataset}}.csv",
+        labels=LAYOUT.labels("{dataset}"),
     output:
-        stats=BIQA_LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}"),
-        provenance=BIQA_LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}") + ".provenance.json",
+        stats=LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}"),
+        provenance=provenance(LAYOUT.featstats_shard("{dataset}", "{shard}", "{n}")),
     params:
         vgg=BIQA["fig7"]["vgg"],
         vgg_layers=BIQA["fig7"]["vgg_layers"],
@@ -257,22 +256,21 @@ rule feature_statistics_shard:
 rule descriptor_figure7:
     input:
         shards=[
-            BIQA_LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"]))
+            LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"]))
             for k in range(n_shards(BIQA["fig7"]["dataset"]))
         ],
         provenance=[
-            BIQA_LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"]))
-            + ".provenance.json"
+            provenance(LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"])))
             for k in range(n_shards(BIQA["fig7"]["dataset"]))
         ],
-        ddr=BIQA_LAYOUT.ddr(BIQA["fig7"]["dataset"], clip_encoder()),
+        ddr=LAYOUT.ddr(BIQA["fig7"]["dataset"], clip_encoder()),
     output:
         report(
-            BIQA_LAYOUT.figure(biqa_plan.FIG7)[0],
+            LAYOUT.figure(biqa_plan.FIG7)[0],
             caption="../report/biqa_figures.rst",
             category="BIQA and descriptor",
         ),
-        BIQA_LAYOUT.figure(biqa_plan.FIG7)[1:],
+        LAYOUT.figure(biqa_plan.FIG7)[1:],
     resources:
         mem_mb=4000,
         runtime=30,

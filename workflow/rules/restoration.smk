@@ -25,7 +25,7 @@ rule restoration_pairs:
     input:
         RDAG.pairs_source,
     output:
-        f"{DATA}/restoration/{{task}}/{{dataset}}/pairs.csv",
+        LAYOUT.restoration_pairs("{task}", "{dataset}"),
     params:
         options=RDAG.pair_options,
         mini_root=f"{DATA}/mini",
@@ -46,8 +46,8 @@ rule restoration_train:
         pairs=RDAG.pairs_of,
         weights=RDAG.ddr_weights,
     output:
-        model=f"{RDAG.dir}/runs/{RUN_PATH}/model_final.pt",
-        summary=f"{RDAG.dir}/runs/{RUN_PATH}/train.json",
+        model=f"{LAYOUT.restoration_train_dir(RUN_PATH)}/model_final.pt",
+        summary=f"{LAYOUT.restoration_train_dir(RUN_PATH)}/train.json",
     params:
         run=RDAG.run_dict,
         settings=RDAG.settings,
@@ -75,8 +75,8 @@ rule restoration_eval:
         summary=rules.restoration_train.output.summary,
         pairs=RDAG.pairs_of,
     output:
-        metrics=f"{RDAG.dir}/eval/{RUN_PATH}/metrics.csv",
-        summary=f"{RDAG.dir}/eval/{RUN_PATH}/summary.json",
+        metrics=f"{LAYOUT.restoration_eval_dir(RUN_PATH)}/metrics.csv",
+        summary=f"{LAYOUT.restoration_eval_dir(RUN_PATH)}/summary.json",
     params:
         run=RDAG.run_dict,
         options=RDAG.eval_options,
@@ -101,8 +101,8 @@ rule restoration_input_metrics:
     input:
         pairs=RDAG.pairs_of,
     output:
-        metrics=f"{RDAG.dir}/input/{{task}}/{{dataset}}/metrics.csv",
-        summary=f"{RDAG.dir}/input/{{task}}/{{dataset}}/summary.json",
+        metrics=f"{LAYOUT.restoration_input_dir('{task}', '{dataset}')}/metrics.csv",
+        summary=LAYOUT.restoration_input_summary("{task}", "{dataset}"),
     params:
         protocol=RDAG.protocol,
     conda:

@@ -10,9 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddr.workflow.config import ConfigError
-
-TABLE_SUFFIXES = (".csv", ".md", ".tex", ".provenance.json")
-FIGURE_SUFFIXES = (".png", ".pdf", ".provenance.json")
+from ddr.workflow.layout import FIGURE_SUFFIXES, TABLE_SUFFIXES, Layout, figure_files, table_files  # noqa: F401
 
 # stems under <results>/tables and <results>/figures
 TABLE1 = "table1_blur_srcc"
@@ -29,65 +27,6 @@ FIG4 = "fig4_extreme_images"
 FIG7 = "fig7_feature_statistics"
 
 PAPER_TABLE3 = "config/paper_numbers/table3_biqa_srcc.csv"
-
-
-def table_files(stem: str) -> list[str]:
-    return [f"{stem}{suffix}" for suffix in TABLE_SUFFIXES]
-
-
-def figure_files(stem: str) -> list[str]:
-    return [f"{stem}{suffix}" for suffix in FIGURE_SUFFIXES]
-
-
-class Layout:
-    """Paths of one profile's results (all relative to the repository, as the rules use them)."""
-
-    def __init__(self, results: str):
-        self.results = results.rstrip("/")
-        self.tables = f"{self.results}/tables"
-        self.figures = f"{self.results}/figures"
-
-    def scores(self, dataset: str, name: str) -> str:
-        return f"{self.results}/scores/{dataset}/{name}.csv"
-
-    def ddr(self, dataset: str, encoder: str) -> str:
-        return self.scores(dataset, f"ddr_{encoder}")
-
-    def pddr(self, dataset: str, backbone: str) -> str:
-        return self.scores(dataset, f"pddr_{backbone}")
-
-    def iddr(self, dataset: str, backbone: str) -> str:
-        """DDR with image-defined directions (extension of the paper) on `backbone`'s pixel-domain feature cache."""
-        return self.scores(dataset, f"iddr_{backbone}")
-
-    def real_weights(self, config: Mapping[str, Any], dataset: str) -> list[str]:
-        """[pddr, iddr] score files of the real-weights rows (pixel backbone without a text tower), else []."""
-        backbone = config["pixel"]["backbone"]
-        return [] if backbone == "clip" else [self.pddr(dataset, backbone), self.iddr(dataset, backbone)]
-
-    def baseline(self, dataset: str, baseline: str) -> str:
-        return self.scores(dataset, f"baseline_{baseline}")
-
-    def baseline_shard(self, dataset: str, baseline: str, shard: int, n: int) -> str:
-        return f"{self.results}/baselines/{dataset}/{baseline}/shard-{shard}-of-{n}.csv"
-
-    def evaluation(self, dataset: str) -> str:
-        return f"{self.results}/biqa/{dataset}/evaluation.csv"
-
-    def attributes(self, dataset: str) -> str:
-        return f"{self.results}/attributes/{dataset}.csv"
-
-    def attribute_shard(self, dataset: str, shard: int, n: int) -> str:
-        return f"{self.results}/attributes/{dataset}/shard-{shard}-of-{n}.csv"
-
-    def featstats_shard(self, dataset: str, shard: int, n: int) -> str:
-        return f"{self.results}/featstats/{dataset}/shard-{shard}-of-{n}.csv"
-
-    def table(self, stem: str) -> list[str]:
-        return table_files(f"{self.tables}/{stem}")
-
-    def figure(self, stem: str) -> list[str]:
-        return figure_files(f"{self.figures}/{stem}")
 
 
 def attribute_datasets(config: Mapping[str, Any]) -> list[str]:

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from ddr.workflow.layout import Layout
+
 from ddr.workflow import restoration_plan as plan
 
 TABLE_STEMS = {"table4": "table4_deblur", "table5": "table5_sr", "table6": "table6_ablation",
@@ -22,7 +24,8 @@ class RestorationDAG:
         self.enabled = bool(self.cfg.get("enabled"))
         self.clip = clip_cfg
         self.results, self.data = results, data
-        self.dir = f"{results}/restoration"
+        self.layout = Layout(results, data)
+        self.dir = self.layout.restoration
 
     def check(self) -> None:
         if self.enabled:
@@ -44,15 +47,15 @@ class RestorationDAG:
         return plan.task_datasets(self.cfg) if self.enabled else []
 
     def pairs_csv(self, task: str, dataset: str) -> str:
-        return f"{self.data}/restoration/{task}/{dataset}/pairs.csv"
+        return self.layout.restoration_pairs(task, dataset)
 
     def pairs_of(self, wildcards) -> str:
         return self.pairs_csv(wildcards.task, wildcards.dataset)
 
     def pairs_source(self, wildcards) -> str:
         if wildcards.dataset == "mini":
-            return f"{self.data}/mini/manifest.json"
-        return f"{self.data}/labels/{wildcards.dataset}.csv"
+            return self.layout.mini_manifest()
+        return self.layout.labels(wildcards.dataset)
 
     def pair_options(self, wildcards) -> dict:
         """Only what changes the pairs (not the metrics), so a new crop border retrains nothing."""
@@ -63,7 +66,7 @@ class RestorationDAG:
         run = self.run(wildcards)
         if not plan.uses_ddr(run):
             return []
-        return [f"{self.results}/weights/{plan.ddr_encoder(self.cfg, run.variant, self.clip)}.json"]
+        return [self.layout.weights(plan.ddr_encoder(self.cfg, run.variant, self.clip))]
 
     def settings(self, wildcards) -> dict:
         return plan.variant_settings(self.cfg, wildcards.variant)
@@ -95,7 +98,7 @@ class RestorationDAG:
         return f"{run.eval_dir(self.results)}/summary.json"
 
     def input_summary(self, task: str, dataset: str) -> str:
-        return f"{self.dir}/input/{task}/{dataset}/summary.json"
+        return self.layout.restoration_input_summary(task, dataset)
 
     # tables ------------------------------------------------------------------------------------------------------
     def table_stems(self) -> list[str]:
@@ -108,7 +111,7 @@ class RestorationDAG:
         return stems + [f"{s}_paper_vs_ours" for s in stems if s.startswith(("table4", "table5"))]
 
     def table_outputs(self) -> list[str]:
-        return [f"{self.results}/tables/{stem}.{ext}" for stem in self.table_stems() for ext in ("csv", "md", "tex")]
+        return [f for stem in self.table_stems() for f in self.layout.restoration_table(stem)]
 
     def all_eval_summaries(self) -> list[str]:
         return [self.eval_summary(r) for r in self.runs()]
@@ -127,8 +130,7 @@ class RestorationDAG:
         return sorted(self.cfg.get("figures", {})) if self.enabled else []
 
     def figure_outputs(self) -> list[str]:
-        return [f"{self.results}/figures/{fig}_restoration_crops.{ext}" for fig in self.figure_ids()
-                for ext in ("png", "pdf")]
+        return [f for fig in self.figure_ids() for f in self.layout.restoration_figure(f"{fig}_restoration_crops")]
 
     def figure_jobs(self) -> dict[str, dict]:
         """Per figure: its config, runs, their evaluation summaries, the input summary and the pairs."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from ddr.workflow.config import ConfigError
 from ddr.restoration.loss_terms import list_losses
+from ddr.workflow.layout import Layout
 
 MAIN = "main"
 TASKS = ("deblur", "sr")
@@ -100,10 +101,10 @@ class Run:
         return f"{self.task}/{self.dataset}/{self.network}/{self.loss}/{self.variant}/seed{self.seed}"
 
     def train_dir(self, results: str) -> str:
-        return f"{results}/restoration/runs/{self.key}"
+        return Layout(results).restoration_train_dir(self.key)
 
     def eval_dir(self, results: str) -> str:
-        return f"{results}/restoration/eval/{self.key}"
+        return Layout(results).restoration_eval_dir(self.key)
 
 
 def task_datasets(rcfg: Mapping[str, Any]) -> list[tuple[str, str]]:
