@@ -16,10 +16,11 @@ import yaml
 from PIL import Image
 
 from ddr.workflow import restoration_plan as plan
-from ddr.pipeline import restoration_tables as tables
+from ddr.pipeline.restoration import tables
 from ddr.workflow.config import restoration_section
 from ddr.workflow.restoration_dag import RestorationDAG
-from ddr.pipeline.restoration_protocols import (align_ecc, masked_psnr, masked_ssim, measure, prepare_pairs)
+from ddr.pipeline.restoration.protocols import prepare_pairs
+from ddr.restoration.metrics import align_ecc, masked_psnr, masked_ssim, measure
 from ddr.restoration.metrics import psnr as library_psnr
 from ddr.restoration.metrics import ssim as library_ssim
 
@@ -348,7 +349,7 @@ def test_table6_rows_name_the_changed_setting_or_say_the_ablation_is_off(synthet
 
 
 def test_written_tables_say_which_backbones_were_stand_ins(synthetic, tmp_path):
-    from ddr.pipeline.restoration_report import write_restoration_tables
+    from ddr.pipeline.restoration.report import write_restoration_tables
 
     cfg, runs, inputs, _ = synthetic
     dag = RestorationDAG(cfg, {"arch": "ViT-B-32", "pretrained": "openai"}, "r", "d")
@@ -376,7 +377,7 @@ def test_written_tables_say_which_backbones_were_stand_ins(synthetic, tmp_path):
 # ----------------------------------------------------------------------------------------------------------------
 # figures
 def test_crop_lands_on_the_detail_of_the_reference_not_on_flat_sky():
-    from ddr.pipeline.restoration_figures import most_textured_window, window_sums
+    from ddr.pipeline.restoration.figures import most_textured_window, window_sums
 
     values = np.arange(20, dtype=float).reshape(4, 5)
     assert window_sums(values, 2)[1, 2] == values[1:3, 2:4].sum()
@@ -390,7 +391,7 @@ def test_crop_lands_on_the_detail_of_the_reference_not_on_flat_sky():
 
 
 def test_crop_figure_writes_png_pdf_and_the_stand_in_note(tmp_path):
-    from ddr.pipeline.restoration_report import write_restoration_figure
+    from ddr.pipeline.restoration.report import write_restoration_figure
 
     rng = np.random.default_rng(0)
     images = {}

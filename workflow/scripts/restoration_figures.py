@@ -4,7 +4,7 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.restoration_report import write_restoration_figure  # noqa: E402
+from ddr.pipeline.restoration.report import write_restoration_figure  # noqa: E402
 
 pngs = {Path(p).name.split("_", 1)[0]: Path(p) for p in snakemake.output if p.endswith(".png")}
 for fig, job in snakemake.params.jobs.items():

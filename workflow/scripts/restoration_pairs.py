@@ -2,7 +2,7 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.restoration_protocols import prepare_pairs  # noqa: E402
+from ddr.pipeline.restoration.protocols import prepare_pairs  # noqa: E402
 
 wc = snakemake.wildcards
 prepare_pairs(wc.task, wc.dataset, snakemake.output[0], snakemake.params.options,

@@ -4,7 +4,7 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.restoration_report import write_restoration_tables  # noqa: E402
+from ddr.pipeline.restoration.report import write_restoration_tables  # noqa: E402
 
 outputs = [Path(p) for p in snakemake.output if p.endswith(".csv")]
 stems = [p.stem for p in outputs if not p.stem.endswith("_paper_vs_ours")]

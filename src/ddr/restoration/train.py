@@ -100,7 +100,7 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _resume_mismatch(saved: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+def resume_mismatch(saved: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
     a, b = _flatten(saved), _flatten(current)
     return sorted(k for k in set(a) | set(b) if k not in RESUME_FREE_KEYS and a.get(k) != b.get(k))
 
@@ -249,7 +249,7 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
     latest = latest_checkpoint(ckpt_dir)
     if latest is not None:
         state = torch.load(latest, map_location="cpu", weights_only=False)
-        diff = _resume_mismatch(state["config"], cfg)
+        diff = resume_mismatch(state["config"], cfg)
         if diff:
             raise ValueError(f"{latest} was written with a different config (keys {diff}); "
                              f"use a new out_dir or delete {ckpt_dir}")

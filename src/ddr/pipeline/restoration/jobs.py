@@ -32,14 +32,14 @@ def _set_aside_stale_checkpoints(cfg: Mapping[str, Any]) -> str | None:
     import torch
 
     from ddr.restoration.checkpoint import latest_checkpoint
-    from ddr.restoration.train import _resume_mismatch, merge_config
+    from ddr.restoration.train import resume_mismatch, merge_config
 
     folder = Path(cfg["out_dir"]) / "checkpoints"
     latest = latest_checkpoint(folder)
     if latest is None:
         return None
     saved = torch.load(latest, map_location="cpu", weights_only=False)["config"]
-    diff = _resume_mismatch(saved, merge_config(cfg))
+    diff = resume_mismatch(saved, merge_config(cfg))
     if not diff:
         return None
     aside = folder.with_name("checkpoints.superseded")
@@ -95,7 +95,7 @@ def evaluate_run(run: Run, weights: str | Path, train_json: str | Path, pairs_cs
     dataset's protocol; keeps the PNGs of `save_indices` for the figures."""
     import torch
 
-    from ddr.pipeline.restoration_protocols import measure_split
+    from ddr.pipeline.restoration.protocols import measure_split
     from ddr.pipeline.runtime import device as pick_device
     from ddr.restoration.evaluate import load_trained
     from ddr.restoration.nafnet import NAFNet, set_local_pooling
@@ -127,7 +127,7 @@ def evaluate_run(run: Run, weights: str | Path, train_json: str | Path, pairs_cs
 def evaluate_input(task: str, dataset: str, pairs_csv: str | Path, out_dir: str | Path,
                    dataset_protocol: Mapping[str, Any]) -> dict[str, Any]:
     """The degraded inputs measured like the outputs (the 'Input' rows and the input panels' PSNR)."""
-    from ddr.pipeline.restoration_protocols import measure_split
+    from ddr.pipeline.restoration.protocols import measure_split
 
     return measure_split(pairs_csv, out_dir, dataset_protocol, None, save_indices=[],
                          max_images=dataset_protocol.get("max_test_images"),

@@ -5,7 +5,7 @@ form ddr.restoration reads. The mini set's deblur/sr tables are renamed; GoPro a
 tables (RealBlur filtered to one variant, J or R); RealSR's LR images are bicubically upsampled to the HR size
 first ("LR pre-upsampled to HR size", as the paper trains its SR networks) and written beside the CSV.
 
-Measuring (PSNR / SSIM on RGB, both images rounded to 8 bits, i.e. the saved PNGs):
+Measuring (ddr.restoration.metrics.measure: PSNR / SSIM on RGB, both images rounded to 8 bits, i.e. the saved PNGs):
 - alignment 'none' (GoPro, RealSR, mini): `crop_border` pixels removed per side, then ddr.restoration.metrics.
 - alignment 'ecc' (RealBlur's official protocol, Rim et al. 2020): the output's intensity is matched to the
   target by one least-squares gain, an ECC homography (grey images, 100 iterations, Gaussian pre-filter 5) maps
@@ -17,20 +17,17 @@ Measuring (PSNR / SSIM on RGB, both images rounded to 8 bits, i.e. the saved PNG
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 
 # Mini tables name their columns by role; real label tables use lq / gt.
 MINI_COLUMNS = {"deblur": {"blur": "input", "sharp": "target"}, "sr": {"lr": "input", "hr": "target"}}
 LABEL_COLUMNS = {"lq": "input", "gt": "target"}
-SSIM_SIGMA = 1.5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -120,76 +117,6 @@ def prepare_pairs(task: str, dataset: str, out_csv: str | Path, options: Mapping
     return table
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# RealBlur's aligned metrics
-def _grey(image: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.cvtColor(image.astype(np.float32), cv2.COLOR_RGB2GRAY)
-
-
-def align_ecc(pred: np.ndarray, target: np.ndarray, iterations: int = 100,
-              gauss_size: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """(H, W, 3) float images in [0, 1] -> (pred aligned and masked, target masked, mask, converged)."""
-    import cv2
-
-    pred = pred.astype(np.float32)
-    target = target.astype(np.float32)
-    gain = float(np.sum(target * pred) / max(float(np.sum(pred * pred)), 1e-12))
-    scaled = (gain * pred).astype(np.float32)
-    warp = np.eye(3, dtype=np.float32)
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 0)
-    converged = True
-    try:
-        _, warp = cv2.findTransformECC(_grey(target), _grey(scaled), warp, cv2.MOTION_HOMOGRAPHY, criteria,
-                                       None, gauss_size)
-    except cv2.error:
-        converged, warp = False, np.eye(3, dtype=np.float32)
-    h, w = target.shape[:2]
-    aligned = cv2.warpPerspective(scaled, warp, (w, h), flags=cv2.INTER_CUBIC + cv2.WARP_INVERSE_MAP,
-                                  borderMode=cv2.BORDER_REFLECT)
-    mask = cv2.warpPerspective(np.ones_like(scaled), warp, (w, h), flags=cv2.INTER_NEAREST + cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return aligned * mask, target * mask, mask, converged
-
-
-def masked_psnr(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
-    err = float(np.sum((target.astype(np.float64) - pred.astype(np.float64)) ** 2) / np.sum(mask))
-    return float("inf") if err == 0 else 10.0 * math.log10(1.0 / err)
-
-
-def masked_ssim(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
-    """Mean of the SSIM map over the mask, per channel then over channels (window half width cut off)."""
-    from skimage.metrics import structural_similarity
-
-    _, smap = structural_similarity(target.astype(np.float64), pred.astype(np.float64), channel_axis=-1,
-                                    data_range=1.0, gaussian_weights=True, sigma=SSIM_SIGMA,
-                                    use_sample_covariance=False, full=True)
-    pad = int(3.5 * SSIM_SIGMA + 0.5)  # skimage's Gaussian window radius
-    smap = (smap * mask)[pad:-pad, pad:-pad]
-    cut = mask[pad:-pad, pad:-pad]
-    per_channel = smap.sum(axis=(0, 1)) / np.maximum(cut.sum(axis=(0, 1)), 1e-12)
-    return float(per_channel.mean())
-
-
-def measure(pred: torch.Tensor, target: torch.Tensor, options: Mapping[str, Any]) -> dict[str, Any]:
-    """PSNR / SSIM of one (3, H, W) output under a dataset protocol; 8-bit rounding of both first."""
-    from ddr.restoration.metrics import psnr, quantize8, ssim, to_hwc
-
-    alignment = options.get("alignment", "none")
-    crop = int(options.get("crop_border", 0))
-    if alignment == "none":
-        return {"psnr": psnr(pred, target, crop, True), "ssim": ssim(pred, target, crop, True), "aligned": False}
-    if alignment != "ecc":
-        raise ValueError(f"unknown alignment {alignment!r} (use 'none' or 'ecc')")
-    a, b = quantize8(to_hwc(pred)), quantize8(to_hwc(target))
-    if crop:
-        a, b = a[crop:-crop, crop:-crop], b[crop:-crop, crop:-crop]
-    aligned, masked_target, mask, converged = align_ecc(a, b)
-    return {"psnr": masked_psnr(aligned, masked_target, mask), "ssim": masked_ssim(aligned, masked_target, mask),
-            "aligned": converged}
-
-
 def measure_split(pairs_csv: str | Path, out_dir: str | Path, options: Mapping[str, Any],
                   restore: Callable[[torch.Tensor], torch.Tensor] | None, save_indices: Sequence[int] = (),
                   max_images: int | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -203,6 +130,7 @@ def measure_split(pairs_csv: str | Path, out_dir: str | Path, options: Mapping[s
     from ddr.provenance import provenance
     from ddr.restoration.data import load_rgb, read_pairs
     from ddr.restoration.evaluate import image_name, save_png
+    from ddr.restoration.metrics import measure
 
     out_dir = Path(out_dir)
     pairs = read_pairs(pairs_csv, "test")[: max_images or None]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ddr.backbones.spec import BackboneSpec
 from ddr.workflow import restoration_plan as plan
-from ddr.pipeline import restoration_tables as tables
+from ddr.pipeline.restoration import tables
 from ddr.workflow.restoration_dag import TABLE_STEMS
 
 TITLES = {
@@ -104,7 +104,7 @@ def write_restoration_figure(fig_id: str, fig_cfg: Mapping[str, Any], runs: Sequ
                              run_summaries: Sequence[str | Path], input_summary: str | Path,
                              pairs_csv: str | Path, stem: str | Path, profile: str) -> list[Path]:
     """One crop-comparison figure: input, every loss's output and the ground truth on one test image."""
-    from ddr.pipeline.restoration_figures import crop_figure
+    from ddr.pipeline.restoration.figures import crop_figure
 
     frame = tables.collect(run_summaries)
     records = tables.records_of(frame)
