@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ddr.baselines import PUBLISHED_ONLY_TEXT, BaselineUnavailable, create_metric, list_metrics, metric_info
-from ddr.pipeline import biqa
+from ddr.pipeline.biqa import tables as biqa
 
 PAPER_TABLE3 = Path(__file__).resolve().parents[1] / "config" / "paper_numbers" / "table3_biqa_srcc.csv"
 

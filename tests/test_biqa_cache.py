@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ddr.backbones.clip import ClipBackbone
-from ddr.pipeline import biqa
+from ddr.pipeline.biqa import tables as biqa
 from ddr.pipeline.features import encode_shard
 from ddr.pipeline.scores import score_feature_domain
 from ddr.pipeline.weights import backbone_from_record

@@ -9,7 +9,7 @@ import pytest
 import scipy.stats
 
 from ddr.evaluation import stats
-from ddr.pipeline import biqa_stats
+from ddr.evaluation import bootstrap as biqa_stats
 
 
 @pytest.fixture(scope="module")

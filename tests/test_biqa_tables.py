@@ -11,7 +11,8 @@ import pytest
 
 from ddr.baselines import UNAVAILABLE_TABLE_TEXT
 from ddr.evaluation import stats
-from ddr.pipeline import attributes, biqa
+from ddr.pipeline import attributes
+from ddr.pipeline.biqa import tables as biqa
 from ddr.workflow import biqa_plan
 from ddr.prompts import PROMPTS
 

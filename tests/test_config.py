@@ -145,8 +145,8 @@ def test_fig2_and_the_tables_read_ddr_over_the_configured_types(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from ddr.pipeline.biqa import ddr_methods, ddr_of_types
-    from ddr.pipeline.descriptor_figures import figure2
+    from ddr.pipeline.biqa.tables import ddr_methods, ddr_of_types
+    from ddr.pipeline.biqa.descriptor_figures import figure2
 
     rng = np.random.default_rng(0)
     n = 24

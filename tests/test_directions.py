@@ -80,7 +80,7 @@ def test_ddr_with_image_directions_is_the_papers_arithmetic(lite0):
 def test_heldout_images_are_disjoint_from_the_scored_ones_without_a_split(tmp_path):
     """A set with references and no split column: a seeded share of references (the pipeline's split seed, as for
     the pixel-domain level choice) is held out; nothing held out is scored."""
-    from ddr.pipeline.biqa_stats import heldout_mask
+    from ddr.evaluation.bootstrap import heldout_mask
 
     rows = [{"image": f"r{r}_{k}.png", "ref": f"r{r}.png", "dist_type": "" if k == 0 else "blur", "score": 5 - k}
             for r in range(10) for k in range(4)]

@@ -4,7 +4,7 @@ import hashlib
 import pytest
 import torch
 
-from ddr.pipeline.descriptor_figures import lpips_metric
+from ddr.pipeline.biqa.descriptor_figures import lpips_metric
 from ddr.restoration import feature_nets
 from ddr.restoration.losses.lpips import lpips_weights_file
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ddr.pipeline.descriptor_figures as figures
+import ddr.pipeline.biqa.descriptor_figures as figures
 
 
 def _overlap(a, b) -> bool:

@@ -2,7 +2,7 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.biqa import evaluate_dataset  # noqa: E402
+from ddr.pipeline.biqa.tables import evaluate_dataset  # noqa: E402
 
 params = snakemake.params
 evaluate_dataset(snakemake.wildcards.dataset, snakemake.input.ddr, snakemake.input.baselines,

@@ -4,7 +4,7 @@ setup(snakemake)
 
 from pathlib import Path  # noqa: E402
 
-from ddr.pipeline.biqa import write_table1  # noqa: E402
+from ddr.pipeline.biqa.tables import write_table1  # noqa: E402
 
 params = snakemake.params
 stem = Path(snakemake.output[0]).with_suffix("")  # output[0] is the table's CSV

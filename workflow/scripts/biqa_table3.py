@@ -4,7 +4,7 @@ setup(snakemake)
 
 from pathlib import Path  # noqa: E402
 
-from ddr.pipeline.biqa import write_table3  # noqa: E402
+from ddr.pipeline.biqa.tables import write_table3  # noqa: E402
 
 params = snakemake.params
 write_table3(snakemake.input.evaluations, Path(snakemake.output[0]).parent, snakemake.input.paper, params.notes,

@@ -4,7 +4,7 @@ setup(snakemake)
 
 from pathlib import Path  # noqa: E402
 
-from ddr.pipeline.biqa import write_table7  # noqa: E402
+from ddr.pipeline.biqa.tables import write_table7  # noqa: E402
 
 params = snakemake.params
 real = list(snakemake.input.real)  # (pddr, iddr) per ablation dataset, or nothing

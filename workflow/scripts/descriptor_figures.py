@@ -4,7 +4,7 @@ setup(snakemake)
 
 from pathlib import Path  # noqa: E402
 
-from ddr.pipeline import descriptor_figures as figures  # noqa: E402
+from ddr.pipeline.biqa import descriptor_figures as figures  # noqa: E402
 
 
 def stem(files):

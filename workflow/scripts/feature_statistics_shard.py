@@ -2,7 +2,7 @@ from ddr.pipeline.runtime import setup
 
 setup(snakemake)
 
-from ddr.pipeline.descriptor_figures import feature_statistics_shard  # noqa: E402
+from ddr.pipeline.biqa.descriptor_figures import feature_statistics_shard  # noqa: E402
 from ddr.pipeline.runtime import device  # noqa: E402
 
 wc, params = snakemake.wildcards, snakemake.params

@@ -1,4 +1,4 @@
-"""Statistics of the BIQA tables: one evaluation row per (dataset, method), within-reference SRCC, held-out splits
+"""Bootstrap statistics of the BIQA tables: one evaluation row per (dataset, method), within-reference SRCC, held-out splits
 and the choice of the "optimal" pixel-domain level.
 
 Everything comes from ddr.evaluation.stats (scipy) with its sign convention (positive = agrees with quality; DMOS
@@ -77,7 +77,7 @@ def _warm_logistic_plcc(start: Sequence[float] | None):
                     return r if params[0] > params[1] else -r
             except (RuntimeError, ValueError, scipy.optimize.OptimizeWarning):
                 pass
-        return stats._plcc_logistic_quiet(x, y)
+        return stats.plcc_logistic_quiet(x, y)
 
     return metric
 

@@ -254,7 +254,9 @@ def bootstrap_ci(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _plcc_logistic_quiet(a, b) -> float:
+def plcc_logistic_quiet(a, b) -> float:
+    """plcc_logistic with its fallback, the logistic-fit warnings silenced (bootstrap resamples refit thousands of
+    times; a failed fit is already handled by the fallback)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LogisticFitWarning)
         return plcc_logistic(a, b, fallback=True)
@@ -315,7 +317,7 @@ def evaluate(
         "plcc": plcc,
         "plcc_raw": plcc_raw(x, y),
     }
-    metrics = {"srcc": srcc, "krcc": krcc, "plcc": _plcc_logistic_quiet, "plcc_raw": plcc_raw}
+    metrics = {"srcc": srcc, "krcc": krcc, "plcc": plcc_logistic_quiet, "plcc_raw": plcc_raw}
     for i, (name, fn) in enumerate(metrics.items()):
         if n_boot > 0:
             # a distinct, seed-derived stream per metric keeps each CI reproducible on its own

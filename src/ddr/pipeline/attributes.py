@@ -18,8 +18,8 @@ import pandas as pd
 from ddr.atomic import write_csv, write_json
 from ddr.evaluation import ATTRIBUTES, compute_attributes
 from ddr.io import load_image
-from ddr.pipeline.biqa import read_scores, weights_text
-from ddr.pipeline.biqa_stats import label_direction, oriented, srcc_with_ci
+from ddr.pipeline.biqa.tables import read_scores, weights_text
+from ddr.evaluation.bootstrap import label_direction, oriented, srcc_with_ci
 from ddr.pipeline.features import shard_of
 from ddr.prompts import PROMPTS
 from ddr.provenance import provenance

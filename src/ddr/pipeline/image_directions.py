@@ -1,7 +1,7 @@
 """Pipeline side of the image-defined directions (extension of the paper; the arithmetic is in ddr.directions).
 
 Directions are measured on a seeded choice of PRISTINE images among a set's held-out rows (the same held-out rows
-that choose the pixel-domain "optimal" levels: biqa_stats.heldout_mask), cached as a file with its provenance, and
+that choose the pixel-domain "optimal" levels: ddr.evaluation.bootstrap.heldout_mask), cached as a file with its provenance, and
 used to score only the other rows: the images that define the directions and every distorted copy of their
 references are left out of the score file, so no scored image ever shares content with them.
 Scoring reuses the pixel-domain feature cache (clean patch features of every image): no encoder re-run.
@@ -22,7 +22,7 @@ from ddr.backbones import Backbone
 from ddr.directions import ImageDirections, compute, normalise_levels
 from ddr.io import load_image
 from ddr.model import DDR
-from ddr.pipeline.biqa_stats import heldout_mask
+from ddr.evaluation.bootstrap import heldout_mask
 from ddr.pipeline.features import load_shards
 from ddr.pipeline.scores import feature_domain_table, write_scores
 from ddr.provenance import provenance

