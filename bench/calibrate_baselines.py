@@ -112,7 +112,7 @@ def markdown(release: pd.DataFrame, table: pd.DataFrame, basicsr: pd.DataFrame |
               "The release filters with MATLAB's `filter2`, which factors the window with `svd` (LAPACK dgesvd in "
               "MKL) and runs `conv2(hcol, hrow, img)`; a normalised 1-D Gaussian, or the same SVD from OpenBLAS, "
               "puts other signs on those flat areas and BRISQUE 6-11% off on I06/I08/I19. We reproduce filter2 "
-              "with MKL's factors (stored bit-exact in `ddr/baselines/brisque_filter.py`) and a sequential conv2. "
+              "with MKL's factors (stored bit-exact in `ddr/baselines/nss/brisque_filter.py`) and a sequential conv2. "
               "What is left (I08, I19 below 1%) is conv2's internal summation order, which MathWorks does not "
               "document: on I08 the release is matched to 2e-7 if only the flat value 85 gives an exact 0 (ours: "
               "a -4e-14 residue); no natural summation order we tried (forward, reverse, fused multiply-add, "

@@ -8,7 +8,7 @@ import scipy.stats
 from skimage import data
 
 from ddr.baselines import create_metric
-from ddr.baselines.ilniqe import (BLOCK, ORIENTATIONS, SCALES, ILNIQE, fit_ilniqe, ilniqe_features,
+from ddr.baselines.nss.ilniqe import (BLOCK, ORIENTATIONS, SCALES, ILNIQE, fit_ilniqe, ilniqe_features,
                                   load_template, log_gabor_filters, weibull_fit)
 
 

@@ -14,11 +14,11 @@ import scipy.ndimage
 from skimage import data
 
 from ddr.baselines import create_metric, data_files
-from ddr.baselines.brisque import LibsvmRegressor, read_ranges, svm_scale
-from ddr.baselines.brisque_filter import HCOL, HROW, brisque_mscn, conv_same, filter2_same, fspecial_window
+from ddr.baselines.nss.brisque import LibsvmRegressor, read_ranges, svm_scale
+from ddr.baselines.nss.brisque_filter import HCOL, HROW, brisque_mscn, conv_same, filter2_same, fspecial_window
 from ddr.baselines.matlab import imresize, resize_matrix, rgb2gray_uint8, round_half_away
-from ddr.baselines.nss import ALPHA_GRID, aggd_fit
-from ddr.baselines.piqe import centre_surround_ratio
+from ddr.baselines.nss.statistics import ALPHA_GRID, aggd_fit
+from ddr.baselines.nss.piqe import centre_surround_ratio
 from ddr.baselines.reference import basicsr_niqe
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -165,6 +165,6 @@ def test_clip_preprocess_resizes_shorter_side_and_crops():
 
 
 def test_piqe_of_a_flat_image_is_the_worst_score():
-    from ddr.baselines.piqe import piqe_score
+    from ddr.baselines.nss.piqe import piqe_score
 
     assert piqe_score(np.full((64, 64, 3), 0.5)) == 100.0

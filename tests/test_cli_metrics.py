@@ -82,7 +82,7 @@ def test_list_names_metrics_backbones_and_prompts(capsys):
 
 
 def test_fit_ilniqe_command(tmp_path, capsys):
-    from ddr.baselines.ilniqe import load_template
+    from ddr.baselines.nss.ilniqe import load_template
 
     pristine = tmp_path / "pristine"
     pristine.mkdir()

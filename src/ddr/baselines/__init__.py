@@ -10,7 +10,7 @@ NIQE, BRISQUE and PIQE reproduce their original MATLAB releases (docs/baselines_
 from __future__ import annotations
 
 from ddr.baselines.base import BaselineUnavailable, Metric
-from ddr.baselines.ilniqe import UNAVAILABLE_TABLE_TEXT, fit_ilniqe
+from ddr.baselines.nss.ilniqe import UNAVAILABLE_TABLE_TEXT, fit_ilniqe
 from ddr.baselines.registry import (PUBLISHED_ONLY_TEXT, MetricInfo, canonical, create_metric, list_metrics,
                                     metric_info)
 

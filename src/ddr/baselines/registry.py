@@ -46,14 +46,14 @@ def _add(builder: str | None, info: MetricInfo) -> None:
 _add("ddr.baselines.ddr_metric:DDRMetric",
      MetricInfo("ddr", "DDR", "higher_better", False, "DDR", True, "this project's feature-domain DDR (ddr.DDR)",
                 network=True))
-_add("ddr.baselines.niqe:NIQE", MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
+_add("ddr.baselines.nss.niqe:NIQE", MetricInfo("niqe", "NIQE", "lower_better", False, "NIQE", True,
                                            "LIVE release algorithm and pristine model (data/niqe_pris_params.npz)"))
-_add("ddr.baselines.piqe:PIQE", MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True,
+_add("ddr.baselines.nss.piqe:PIQE", MetricInfo("piqe", "PIQE", "lower_better", False, "PIQE", True,
                                            "MATLAB piqe algorithm; no learned parameters"))
-_add("ddr.baselines.brisque:BRISQUE", MetricInfo(
+_add("ddr.baselines.nss.brisque:BRISQUE", MetricInfo(
     "brisque", "BRISQUE", "lower_better", True, None, True,
     "LIVE release SVR trained on LIVE IQA: opinion-aware, its LIVE row is train-on-test"))
-_add("ddr.baselines.ilniqe:build_ilniqe", MetricInfo(
+_add("ddr.baselines.nss.ilniqe:build_ilniqe", MetricInfo(
     "ilniqe", "IL-NIQE", "lower_better", False, "ILNIQE", True,
     "needs a template: the authors' templatemodel.mat placed in $DDR_CACHE/ilniqe/, or one refitted on "
     "your pristine images with fit_ilniqe (scores then named 'IL-NIQE (refitted)')", ("IL-NIQE (refitted)",)))

@@ -1,5 +1,5 @@
-"""Bootstrap statistics of the BIQA tables: one evaluation row per (dataset, method), within-reference SRCC, held-out splits
-and the choice of the "optimal" pixel-domain level.
+"""Bootstrap statistics of the BIQA tables: one evaluation row per (dataset, method), within-reference SRCC,
+held-out splits and the choice of the "optimal" pixel-domain level.
 
 Everything comes from ddr.evaluation.stats (scipy) with its sign convention (positive = agrees with quality; DMOS
 labels and lower-is-better predictions are negated). One addition, for speed: the bootstrap CI of the logistic PLCC

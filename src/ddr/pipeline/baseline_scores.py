@@ -38,7 +38,7 @@ def model_state(name: str) -> str:
     would load (path and sha256, or 'none'), so placing or refitting one reruns its shards."""
     if name != "ilniqe":
         return ""
-    from ddr.baselines.ilniqe import find_template
+    from ddr.baselines.nss.ilniqe import find_template
     from ddr.hashing import sha256_file
 
     path = find_template()

@@ -27,7 +27,8 @@ LOSS_TERMS: Registry = Registry("loss term")
 for _name, _target, _aliases, _info in (
         ("psnr", f"{_LOSSES}.psnr:PSNRLoss", (), LossTermInfo("plain", "PSNR", "psnr")),
         ("l1", f"{_LOSSES}.psnr:L1Loss", (), LossTermInfo("plain", "L1", "l1")),
-        ("pdl_pixel", f"{_LOSSES}.distribution:PixelPDL", ("pixel_pdl",), LossTermInfo("plain", "PixelPDL", "pdl_pixel")),
+        ("pdl_pixel", f"{_LOSSES}.distribution:PixelPDL", ("pixel_pdl",),
+         LossTermInfo("plain", "PixelPDL", "pdl_pixel")),
         ("lpips", f"{_LOSSES}.lpips:LPIPSLoss", (), LossTermInfo("perceptual", "LPIPS", "lpips")),
         ("contextual", f"{_LOSSES}.contextual:ContextualLoss", ("ctx", "cx"), LossTermInfo("perceptual", "CTX", "ctx")),
         ("pdl", f"{_LOSSES}.distribution:ProjectedDistributionLoss", (), LossTermInfo("perceptual", "PDL", "pdl")),

@@ -22,7 +22,7 @@ import scipy.linalg
 from ddr.baselines import data_files
 from ddr.baselines.base import Metric
 from ddr.baselines.matlab import imresize, rgb2gray_uint8
-from ddr.baselines.nss import NIQE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, mscn, shifted_products
+from ddr.baselines.nss.statistics import NIQE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, mscn, shifted_products
 
 BLOCK = 96
 SHARPNESS_THRESHOLD = 0.75  # estimatemodelparam.m: keep blocks with sharpness > 0.75 * max when fitting

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ddr.baselines.base import Metric
 from ddr.baselines.matlab import rgb2gray_uint8, round_half_away
-from ddr.baselines.nss import mscn
+from ddr.baselines.nss.statistics import mscn
 
 BLOCK = 16
 ACTIVITY_THRESHOLD = 0.1

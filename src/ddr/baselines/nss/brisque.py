@@ -23,8 +23,8 @@ import numpy as np
 from ddr.baselines import data_files
 from ddr.baselines.base import Metric
 from ddr.baselines.matlab import imresize, rgb2gray_uint8
-from ddr.baselines.brisque_filter import brisque_mscn
-from ddr.baselines.nss import BRISQUE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, ggd_fit, shifted_products
+from ddr.baselines.nss.brisque_filter import brisque_mscn
+from ddr.baselines.nss.statistics import BRISQUE_SHIFTS, aggd_fit, aggd_mean, aggd_scale, ggd_fit, shifted_products
 
 
 def brisque_features(grey255: np.ndarray) -> np.ndarray:

@@ -33,8 +33,8 @@ import scipy.ndimage
 
 from ddr.baselines.base import BaselineUnavailable, Metric
 from ddr.baselines.matlab import imresize, round_half_away
-from ddr.baselines.niqe import block_features, blocks
-from ddr.baselines.nss import aggd_fit, aggd_scale, mscn
+from ddr.baselines.nss.niqe import block_features, blocks
+from ddr.baselines.nss.statistics import aggd_fit, aggd_scale, mscn
 
 UNAVAILABLE_TABLE_TEXT = "n/a (model not available offline)"
 
