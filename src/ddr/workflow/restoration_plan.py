@@ -1,5 +1,5 @@
-"""The restoration stage (Tables 4-6, Figures 5, 6, 8, 9, 10): which runs the config asks for, and the job of each
-training / evaluation rule.
+"""The restoration stage's plan (Tables 4-6, Figures 5, 6, 8, 9, 10): which runs the config asks for and each run's
+training config; the jobs that run them are in ddr.pipeline.restoration.jobs.
 
 A run is one training of one network with one loss on one dataset for one seed:
     (task, dataset, network, loss, variant, seed)
