@@ -352,13 +352,12 @@ def test_written_tables_say_which_backbones_were_stand_ins(synthetic, tmp_path):
     from ddr.pipeline.restoration.report import write_restoration_tables
 
     cfg, runs, inputs, _ = synthetic
-    dag = RestorationDAG(cfg, {"arch": "ViT-B-32", "pretrained": "openai"}, "r", "d")
-    stems = [s for s in dag.table_stems() if not s.endswith("_paper_vs_ours")]
+    dag = RestorationDAG(cfg, {"arch": "ViT-B-32", "pretrained": "openai"}, str(tmp_path), "d")
     table6 = [p for p in runs if json.loads(p.read_text())["run"]["network"] == "nafnet-gopro"
               and json.loads(p.read_text())["run"]["dataset"] == "gopro"]
-    write_restoration_tables(stems, cfg, {"arch": "ViT-B-32", "pretrained": "openai"}, "paper", runs, inputs, table6,
-                             {"table4": REPO / "config/paper_numbers/table4_deblur.csv",
-                              "table5": REPO / "config/paper_numbers/table5_realsr.csv"}, tmp_path / "tables")
+    write_restoration_tables(dag.table_jobs(), cfg, {"arch": "ViT-B-32", "pretrained": "openai"}, "paper", runs,
+                             inputs, table6, {"table4": REPO / "config/paper_numbers/table4_deblur.csv",
+                                              "table5": REPO / "config/paper_numbers/table5_realsr.csv"})
     for stem in dag.table_stems():
         md = (tmp_path / "tables" / f"{stem}.md").read_text()
         assert "STAND-IN WEIGHTS" in md and "clip-random:ViT-B-32:0" in md, stem

@@ -6,6 +6,12 @@ from ddr.workflow import biqa_plan
 
 ATTRIBUTES_CONFIG = config["attributes"]
 ATTRIBUTE_DATASETS = biqa_plan.attribute_datasets(config)
+# per Table 2 set: its DDR scores, attribute shards, labels and the merged attribute table the rule writes
+TABLE2_FILES = {
+    d: {"ddr": LAYOUT.ddr(d, clip_encoder()), "labels": LAYOUT.labels(d), "merged": LAYOUT.attributes(d),
+        "shards": [LAYOUT.attribute_shard(d, k, n_shards(d)) for k in range(n_shards(d))]}
+    for d in ATTRIBUTE_DATASETS
+}
 
 
 rule attribute_shard:
@@ -28,24 +34,18 @@ rule attribute_shard:
 
 
 rule attributes_table2:
-    input:  # dataset by dataset, in the order of params.datasets (the script relies on it)
-        ddr=[LAYOUT.ddr(d, clip_encoder()) for d in ATTRIBUTE_DATASETS],
-        shards=[LAYOUT.attribute_shard(d, k, n_shards(d)) for d in ATTRIBUTE_DATASETS
-                for k in range(n_shards(d))],
-        labels=[LAYOUT.labels(d) for d in ATTRIBUTE_DATASETS],
+    input:
+        ddr=[files["ddr"] for files in TABLE2_FILES.values()],
+        shards=[f for files in TABLE2_FILES.values() for f in files["shards"]],
+        labels=[files["labels"] for files in TABLE2_FILES.values()],
     output:
-        table2=[
-            report(LAYOUT.table(biqa_plan.TABLE2)[0], caption="../report/biqa_tables.rst",
-                   category="BIQA and descriptor"),
-            *LAYOUT.table(biqa_plan.TABLE2)[1:],
-        ],
-        appendix=reported_tables(LAYOUT.table(biqa_plan.TABLE2_APPENDIX)),
-        long=reported_tables(LAYOUT.table(biqa_plan.TABLE2_LONG)),
-        attributes=[LAYOUT.attributes(d) for d in ATTRIBUTE_DATASETS],
-        attribute_provenance=[provenance(LAYOUT.attributes(d)) for d in ATTRIBUTE_DATASETS],
+        tables=reported_tables(artifact("table2").files(LAYOUT)),
+        attributes=[files["merged"] for files in TABLE2_FILES.values()],
+        attribute_provenance=[provenance(files["merged"]) for files in TABLE2_FILES.values()],
     params:
+        files=TABLE2_FILES,
+        stems=artifact("table2").stem_paths(LAYOUT)[:2],  # the main table and the appendix (+ its _long copy)
         datasets=ATTRIBUTE_DATASETS,
-        n_shards=[n_shards(d) for d in ATTRIBUTE_DATASETS],
         label_columns=ATTRIBUTES_CONFIG["label_columns"],
         synthetic=[d for d in ATTRIBUTE_DATASETS if REGISTRY.get(d, {}).get("access") == "builtin"],
         main=ATTRIBUTES_CONFIG["main"],

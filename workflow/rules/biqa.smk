@@ -12,6 +12,8 @@ BIQA_NOTES = biqa_plan.label_notes(
     sorted({*BIQA["datasets"], BIQA["blur_subset"]["dataset"], *BIQA["ablation_datasets"]}), REGISTRY
 )
 ABLATION_ENCODERS = [clip_encoder(), *[e for e in BIQA["ablation_backbones"] if e != clip_encoder()]]
+TABLE7_DDR = {d: {e: LAYOUT.ddr(d, e) for e in ABLATION_ENCODERS} for d in BIQA["ablation_datasets"]}
+TABLE7_REAL = {d: LAYOUT.real_weights(config, d) for d in BIQA["ablation_datasets"]}
 
 
 wildcard_constraints:
@@ -46,14 +48,13 @@ rule baseline_shard:
 
 rule baseline_scores:
     input:
-        shards=lambda wc: [LAYOUT.baseline_shard(wc.dataset, b, k, n_shards(wc.dataset))
-                           for b in BIQA["baselines"] for k in range(n_shards(wc.dataset))],
+        shards=lambda wc: [f for files in baseline_merge_files(wc).values() for f in files["shards"]],
         labels=LAYOUT.labels("{dataset}"),
     output:
         scores=[LAYOUT.baseline("{dataset}", b) for b in BIQA["baselines"]],
         provenance=[provenance(LAYOUT.baseline("{dataset}", b)) for b in BIQA["baselines"]],
     params:
-        baselines=BIQA["baselines"],
+        files=baseline_merge_files,  # baseline -> {"shards": [...], "scores": merged file}
     conda:
         "../envs/ddr.yaml"
     benchmark:
@@ -94,10 +95,11 @@ rule biqa_evaluation:
 rule biqa_table3:
     input:
         evaluations=[LAYOUT.evaluation(d) for d in BIQA["datasets"]],
-        paper=biqa_plan.PAPER_TABLE3,
+        paper=artifact("table3").paper,
     output:
-        reported_tables([f for stem in biqa_plan.TABLE3.values() for f in LAYOUT.table(stem)]),
+        reported_tables(artifact("table3").files(LAYOUT)),
     params:
+        folders={"tables": LAYOUT.tables},  # the writer names the five tables as ddr.workflow.artifacts declares
         notes=BIQA_NOTES,
         n_boot=BIQA["bootstrap"],
         confidence=BIQA["confidence"],
@@ -118,14 +120,9 @@ rule biqa_table1:
         real=LAYOUT.real_weights(config, BIQA["blur_subset"]["dataset"]),  # [pddr, iddr] or []
         baselines=[LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
     output:
-        report(
-            LAYOUT.table(biqa_plan.TABLE1)[0],
-            caption="../report/biqa_tables.rst",
-            category="BIQA and descriptor",
-        ),
-        LAYOUT.table(biqa_plan.TABLE1)[1:],
-        reported_tables([f"{LAYOUT.tables}/{biqa_plan.TABLE1}_full.csv"]),
+        reported_tables(artifact("table1").files(LAYOUT)),
     params:
+        stems={"table1": artifact("table1").stem_paths(LAYOUT)[0]},
         types=config["ddr"]["types"],
         dist_type=BIQA["blur_subset"]["dist_type"],
         notes=BIQA_NOTES[BIQA["blur_subset"]["dataset"]],
@@ -148,18 +145,14 @@ rule biqa_table1:
 
 rule biqa_table7:
     input:
-        # dataset by dataset, the default encoder first (the script rebuilds the mapping from this order)
-        [LAYOUT.ddr(d, e) for d in BIQA["ablation_datasets"] for e in ABLATION_ENCODERS],
-        real=[f for d in BIQA["ablation_datasets"] for f in LAYOUT.real_weights(config, d)],  # pairs per set
+        ddr=[f for files in TABLE7_DDR.values() for f in files.values()],
+        real=[f for files in TABLE7_REAL.values() for f in files],
     output:
-        report(
-            LAYOUT.table(biqa_plan.TABLE7)[0],
-            caption="../report/biqa_tables.rst",
-            category="BIQA and descriptor",
-        ),
-        LAYOUT.table(biqa_plan.TABLE7)[1:],
-        reported_tables(LAYOUT.table(biqa_plan.TABLE7_FULL)),
+        reported_tables(artifact("table7").files(LAYOUT)),
     params:
+        stems={"table7": artifact("table7").stem_paths(LAYOUT)[0]},
+        ddr=TABLE7_DDR,  # dataset -> encoder -> DDR score file (the default encoder first)
+        real=TABLE7_REAL,  # dataset -> [pddr, iddr] of the real-weights rows, or [] (CLIP pixel backbone)
         datasets=BIQA["ablation_datasets"],
         encoders=ABLATION_ENCODERS,
         type_sets=BIQA["ablation_type_sets"],
@@ -194,22 +187,11 @@ rule descriptor_figures:
         fig2_real=LAYOUT.real_weights(config, BIQA["distribution"]["dataset"])[1:],  # [iddr] or []
         fig4_ddr=LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
     output:
-        fig1=[
-            report(LAYOUT.figure(biqa_plan.FIG1)[0], caption="../report/biqa_figures.rst",
-                   category="BIQA and descriptor"),
-            *LAYOUT.figure(biqa_plan.FIG1)[1:],
-        ],
-        fig2=[
-            report(LAYOUT.figure(biqa_plan.FIG2)[0], caption="../report/biqa_figures.rst",
-                   category="BIQA and descriptor"),
-            *LAYOUT.figure(biqa_plan.FIG2)[1:],
-        ],
-        fig4=[
-            report(LAYOUT.figure(biqa_plan.FIG4)[0], caption="../report/biqa_figures.rst",
-                   category="BIQA and descriptor"),
-            *LAYOUT.figure(biqa_plan.FIG4)[1:],
-        ],
+        fig1=reported_figures(artifact("fig1").files(LAYOUT)),
+        fig2=reported_figures(artifact("fig2").files(LAYOUT)),
+        fig4=reported_figures(artifact("fig4").files(LAYOUT)),
     params:
+        stems={fig: artifact(fig).stem_paths(LAYOUT)[0] for fig in ("fig1", "fig2", "fig4")},
         fig1=BIQA["fig1"],
         fig2={**BIQA["distribution"], "heldout_fraction": BIQA["heldout_fraction"], "seed": config["seed"],
               "types": config["ddr"]["types"]},
@@ -265,12 +247,9 @@ rule descriptor_figure7:
         ],
         ddr=LAYOUT.ddr(BIQA["fig7"]["dataset"], clip_encoder()),
     output:
-        report(
-            LAYOUT.figure(biqa_plan.FIG7)[0],
-            caption="../report/biqa_figures.rst",
-            category="BIQA and descriptor",
-        ),
-        LAYOUT.figure(biqa_plan.FIG7)[1:],
+        reported_figures(artifact("fig7").files(LAYOUT)),
+    params:
+        stems={"fig7": artifact("fig7").stem_paths(LAYOUT)[0]},
     resources:
         mem_mb=4000,
         runtime=30,

@@ -2,6 +2,7 @@
 
 import yaml
 
+from ddr.workflow.artifacts import artifact
 from ddr.workflow.layout import Layout, provenance
 
 PROFILE = config["profile"]
@@ -32,6 +33,18 @@ def reported_tables(files, caption="../report/biqa_tables.rst", category="BIQA a
     """A table's files with its CSV flagged for the Snakemake report (`make report` lists every table; the Markdown
     and LaTeX copies carry the same numbers)."""
     return [report(f, caption=caption, category=category) if f.endswith(".csv") else f for f in files]
+
+
+def baseline_merge_files(wildcards):
+    """Per baseline of the config: its shards of one dataset and the merged score file they make."""
+    n = n_shards(wildcards.dataset)
+    return {b: {"shards": [LAYOUT.baseline_shard(wildcards.dataset, b, k, n) for k in range(n)],
+                "scores": LAYOUT.baseline(wildcards.dataset, b)} for b in config["biqa"]["baselines"]}
+
+
+def reported_figures(files, caption="../report/biqa_figures.rst", category="BIQA and descriptor"):
+    """A figure's files with its PNG flagged for the Snakemake report."""
+    return [report(f, caption=caption, category=category) if f.endswith(".png") else f for f in files]
 
 
 def n_shards(dataset):

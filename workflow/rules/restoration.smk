@@ -28,7 +28,7 @@ rule restoration_pairs:
         LAYOUT.restoration_pairs("{task}", "{dataset}"),
     params:
         options=RDAG.pair_options,
-        mini_root=f"{DATA}/mini",
+        mini_root=LAYOUT.mini_root,
     conda:
         "../envs/ddr.yaml"
     benchmark:
@@ -121,11 +121,12 @@ rule restoration_tables:
         runs=RDAG.all_eval_summaries(),
         inputs=RDAG.all_input_summaries(),
         table6=RDAG.table6_summaries(),
-        paper4="config/paper_numbers/table4_deblur.csv",
-        paper5="config/paper_numbers/table5_realsr.csv",
+        paper4=artifact("table4").paper,
+        paper5=artifact("table5").paper,
     output:
         report(RDAG.table_outputs(), caption="../report/restoration_tables.rst", category="Restoration"),
     params:
+        tables=RDAG.table_jobs(),  # table key -> the stem its files are written to
         restoration=RDAG.cfg,
         clip=config["clip"],
         profile=PROFILE,

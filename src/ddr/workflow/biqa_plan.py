@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddr.workflow.artifacts import ARTIFACTS, artifact
 from ddr.workflow.config import ConfigError
 from ddr.workflow.layout import FIGURE_SUFFIXES, TABLE_SUFFIXES, Layout, figure_files, table_files  # noqa: F401
 
-# stems under <results>/tables and <results>/figures
-TABLE1 = "table1_blur_srcc"
-TABLE2 = "table2_attributes"
-TABLE2_APPENDIX = "table2_attributes_appendix"
-TABLE3 = {"srcc": "table3_biqa_srcc", "plcc": "table3_biqa_plcc", "krcc": "table3_biqa_krcc",
-          "full": "table3_biqa_full", "paper": "table3_paper_vs_ours"}
-TABLE7 = "table7_ablation"
-TABLE7_FULL = "table7_ablation_full"
-TABLE2_LONG = "table2_attributes_appendix_long"
-FIG1 = "fig1_same_blur"
-FIG2 = "fig2_ddr_distributions"
-FIG4 = "fig4_extreme_images"
-FIG7 = "fig7_feature_statistics"
+# stems under <results>/tables and <results>/figures, as declared in ddr.workflow.artifacts
+TABLE1 = artifact("table1").stems[0]
+TABLE2, TABLE2_APPENDIX, TABLE2_LONG = artifact("table2").stems
+TABLE3 = dict(zip(("srcc", "plcc", "krcc", "full", "paper"), artifact("table3").stems))
+TABLE7, TABLE7_FULL = artifact("table7").stems
+FIG1, FIG2, FIG4, FIG7 = (artifact(fig).stems[0] for fig in ("fig1", "fig2", "fig4", "fig7"))
 
-PAPER_TABLE3 = "config/paper_numbers/table3_biqa_srcc.csv"
+PAPER_TABLE3 = artifact("table3").paper
+# the rules of the BIQA / descriptor stage and of the attributes stage (Table 2)
+BIQA_RULES = ("biqa_table1", "biqa_table3", "biqa_table7", "descriptor_figures", "descriptor_figure7")
+ATTRIBUTE_RULES = ("attributes_table2",)
 
 
 def attribute_datasets(config: Mapping[str, Any]) -> list[str]:
@@ -35,21 +32,18 @@ def attribute_datasets(config: Mapping[str, Any]) -> list[str]:
     return [attributes["dataset"], *[d for d in attributes["extra_datasets"] if d != attributes["dataset"]]]
 
 
+def _targets(config: Mapping[str, Any], rules: tuple[str, ...]) -> list[str]:
+    layout = Layout.from_config(config)
+    return [f for a in ARTIFACTS if a.rule in rules and a.planned(config) for f in a.files(layout)]
+
+
 def stage_targets(config: Mapping[str, Any]) -> list[str]:
     """Every table and figure of the BIQA / descriptor stage."""
-    layout = Layout(config["results_dir"])
-    targets = [*layout.table(TABLE1), f"{layout.tables}/{TABLE1}_full.csv", *layout.table(TABLE7),
-               *layout.table(TABLE7_FULL)]
-    for stem in TABLE3.values():
-        targets += layout.table(stem)
-    for stem in (FIG1, FIG2, FIG4, FIG7):
-        targets += layout.figure(stem)
-    return targets
+    return _targets(config, BIQA_RULES)
 
 
 def attribute_targets(config: Mapping[str, Any]) -> list[str]:
-    layout = Layout(config["results_dir"])
-    return [*layout.table(TABLE2), *layout.table(TABLE2_APPENDIX), *layout.table(TABLE2_LONG)]
+    return _targets(config, ATTRIBUTE_RULES)
 
 
 def label_note(dataset: str, entry: Mapping[str, Any] | None) -> str:

@@ -72,8 +72,13 @@ class Layout:
     def labels(self, dataset: str) -> str:
         return f"{self.data}/labels/{dataset}.csv"
 
+    @property
+    def mini_root(self) -> str:
+        """The embedded mini set, built offline (ddr.data.mini)."""
+        return f"{self.data}/mini"
+
     def mini_manifest(self) -> str:
-        return f"{self.data}/mini/manifest.json"
+        return f"{self.mini_root}/manifest.json"
 
     def download_record(self, dataset: str) -> str:
         return f"{self.data}/raw/{dataset}.ready.json"

@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from ddr.workflow.artifacts import artifact
 from ddr.workflow.layout import Layout
 
 from ddr.workflow import restoration_plan as plan
 
-TABLE_STEMS = {"table4": "table4_deblur", "table5": "table5_sr", "table6": "table6_ablation",
-               "runs": "restoration_runs"}
+# the restoration tables by the key the report writer uses -> their declaration in ddr.workflow.artifacts
+TABLE_ARTIFACTS = {"table4": "table4", "table5": "table5", "table6": "table6", "runs": "restoration_runs"}
+TABLE_STEMS = {key: artifact(artifact_id).stems[0] for key, artifact_id in TABLE_ARTIFACTS.items()}
 
 
 class RestorationDAG:
@@ -101,17 +103,22 @@ class RestorationDAG:
         return self.layout.restoration_input_summary(task, dataset)
 
     # tables ------------------------------------------------------------------------------------------------------
-    def table_stems(self) -> list[str]:
+    def table_keys(self) -> list[str]:
+        """The restoration tables this config plans ('table4' with a deblurring task, 'table5' with an SR task)."""
         if not self.enabled:
             return []
-        tasks = {t for t, _ in self.task_datasets()}
-        stems = [TABLE_STEMS["table4"]] if "deblur" in tasks else []
-        stems += [TABLE_STEMS["table5"]] if "sr" in tasks else []
-        stems += [TABLE_STEMS["table6"], TABLE_STEMS["runs"]]
-        return stems + [f"{s}_paper_vs_ours" for s in stems if s.startswith(("table4", "table5"))]
+        return [key for key, artifact_id in TABLE_ARTIFACTS.items() if artifact(artifact_id).planned(
+            {"restoration": self.cfg})]
+
+    def table_jobs(self) -> dict[str, str]:
+        """Per planned table key, the stem its files are written to (the writer adds its _paper_vs_ours copy)."""
+        return {key: artifact(TABLE_ARTIFACTS[key]).stem_paths(self.layout)[0] for key in self.table_keys()}
+
+    def table_stems(self) -> list[str]:
+        return [stem for key in self.table_keys() for stem in artifact(TABLE_ARTIFACTS[key]).stems]
 
     def table_outputs(self) -> list[str]:
-        return [f for stem in self.table_stems() for f in self.layout.restoration_table(stem)]
+        return [f for key in self.table_keys() for f in artifact(TABLE_ARTIFACTS[key]).files(self.layout)]
 
     def all_eval_summaries(self) -> list[str]:
         return [self.eval_summary(r) for r in self.runs()]
@@ -130,7 +137,7 @@ class RestorationDAG:
         return sorted(self.cfg.get("figures", {})) if self.enabled else []
 
     def figure_outputs(self) -> list[str]:
-        return [f for fig in self.figure_ids() for f in self.layout.restoration_figure(f"{fig}_restoration_crops")]
+        return [f for fig in self.figure_ids() for f in artifact(fig).files(self.layout)]
 
     def figure_jobs(self) -> dict[str, dict]:
         """Per figure: its config, runs, their evaluation summaries, the input summary and the pairs."""
@@ -141,7 +148,8 @@ class RestorationDAG:
             jobs[fig] = {"figure": f, "runs": [asdict(r) for r in runs],
                          "summaries": [self.eval_summary(r) for r in runs],
                          "input": self.input_summary(f["task"], f["dataset"]),
-                         "pairs": self.pairs_csv(f["task"], f["dataset"])}
+                         "pairs": self.pairs_csv(f["task"], f["dataset"]),
+                         "stem": artifact(fig).stem_paths(self.layout)[0]}
         return jobs
 
     def figure_inputs(self, key: str) -> list[str]:

@@ -13,7 +13,6 @@ import pandas as pd
 from ddr.backbones.spec import BackboneSpec
 from ddr.workflow import restoration_plan as plan
 from ddr.pipeline.restoration import tables
-from ddr.workflow.restoration_dag import TABLE_STEMS
 
 TITLES = {
     "table4": "Table 4: deblurring PSNR/SSIM of networks trained with each loss",
@@ -21,7 +20,6 @@ TITLES = {
     "table6": "Table 6: ablation of the DDR loss (lambda_d, degradation set, backbone, adaptation)",
     "runs": "Restoration runs: per-run metrics, schedule and wall time",
 }
-STEM_SUFFIX = TABLE_STEMS
 
 
 def profile_note(rcfg: Mapping[str, Any], profile: str) -> str:
@@ -125,16 +123,15 @@ def write_restoration_figure(fig_id: str, fig_cfg: Mapping[str, Any], runs: Sequ
     return crop_figure(fig_cfg, pairs_csv, Path(input_summary).parent, outputs, stem, caption, provenance, title)
 
 
-def write_restoration_tables(stems: Sequence[str], rcfg: Mapping[str, Any], clip_cfg: Mapping[str, Any], profile: str,
-                             run_summaries: Sequence[str | Path], input_summaries: Sequence[str | Path],
-                             table6_summaries: Sequence[str | Path], paper_csvs: Mapping[str, str | Path],
-                             tables_dir: str | Path) -> list[Path]:
-    """Every restoration table of the profile (stems as in STEM_SUFFIX) into tables_dir."""
-    by_stem = {v: k for k, v in STEM_SUFFIX.items()}
+def write_restoration_tables(tables: Mapping[str, str | Path], rcfg: Mapping[str, Any], clip_cfg: Mapping[str, Any],
+                             profile: str, run_summaries: Sequence[str | Path],
+                             input_summaries: Sequence[str | Path], table6_summaries: Sequence[str | Path],
+                             paper_csvs: Mapping[str, str | Path]) -> list[Path]:
+    """Every restoration table of the profile: `tables` maps each table ('table4', 'table5', 'table6', 'runs') to
+    the stem its files are written to (ddr.workflow.restoration_dag.RestorationDAG.table_jobs)."""
     written: list[Path] = []
-    for stem in stems:
-        table = by_stem[stem]
+    for table, stem in tables.items():
         runs = table6_summaries if table == "table6" else run_summaries
         written += write_restoration_table(table, rcfg, clip_cfg, profile, runs, input_summaries,
-                                           paper_csvs.get(table), Path(tables_dir) / stem)
+                                           paper_csvs.get(table), Path(stem))
     return written
