@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from ddr.pipeline.dvc_view import table_metrics, training_curves, write_dvc_view
+from ddr.workflow.layout import Layout
 
 from conftest import REPO
 
@@ -49,12 +50,12 @@ def test_training_curves_are_one_long_table(tmp_path):
 def test_dvc_yaml_declares_what_the_rule_writes_and_dvc_reads_it(tmp_path):
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
     rule = (REPO / "workflow" / "rules" / "dvc.smk").read_text()
-    assert '{RESULTS}/dvc/metrics.json' in rule and '{RESULTS}/dvc/training_curves.csv' in rule
+    assert "metrics=LAYOUT.dvc_metrics()" in rule and "curves=LAYOUT.dvc_curves()" in rule
     for profile, config in (("mini", "config/config.yaml"), ("paper", "config/paper.yaml")):
-        results = yaml.safe_load((REPO / config).read_text())["results_dir"]
+        layout = Layout(yaml.safe_load((REPO / config).read_text())["results_dir"])
         stage = stages[profile]
-        assert [next(iter(m)) for m in stage["metrics"]] == [f"{results}/dvc/metrics.json"]
-        assert [next(iter(p)) for p in stage["plots"]] == [f"{results}/dvc/training_curves.csv"]
+        assert [next(iter(m)) for m in stage["metrics"]] == [layout.dvc_metrics()]
+        assert [next(iter(p)) for p in stage["plots"]] == [layout.dvc_curves()]
         assert config in stage["deps"] and "snakemake" in stage["cmd"]
     # DVC itself parses the file and reads the metrics from where the rule puts them
     repo = tmp_path / "repo"

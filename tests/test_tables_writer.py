@@ -74,6 +74,16 @@ def test_path_rewriting_leaves_urls_specs_and_ratios_alone(tmp_path):
     assert without_machine_paths("at /opt/elsewhere/data/file.npz.") == "at file.npz."
 
 
+def test_a_cached_file_reads_the_same_from_any_working_folder(tmp_path, monkeypatch):
+    """A Slurm job or a notebook runs from another folder than a local run: a file in $DDR_CACHE must still be
+    spelled the same in the tables (it was a bare file name from one and a relative path from the other)."""
+    cache = tmp_path / "repo" / ".cache"
+    monkeypatch.setenv("DDR_CACHE", str(cache))
+    text = f"place it at {cache}/ilniqe/templatemodel.mat, or refit"
+    seen = {without_machine_paths(text, root=folder) for folder in (tmp_path / "repo", tmp_path / "elsewhere")}
+    assert seen == {"place it at $DDR_CACHE/ilniqe/templatemodel.mat, or refit"}
+
+
 def test_row_keys_stay_in_latex_however_long(tmp_path):
     long_name = "pixel DDR [efficientnet-lite0, mean of optimal levels]"
     frame = pd.DataFrame({"dataset": ["mini", "mini"], "method": [long_name, "DDR"], "srcc": [0.5, 0.25],

@@ -140,7 +140,7 @@ def cached(backbone: Backbone, images: Sequence[torch.Tensor], levels: Mapping[s
            seed: int = 0, cache_dir: str | Path | None = None, names: Sequence[str] | None = None) -> ImageDirections:
     """compute(), remembered under cache_dir (default $DDR_CACHE/directions) by cache_key(); the file name and the
     held-out image names are recorded in the directions' provenance."""
-    from ddr.backbones.clip import cache_dir as default_cache
+    from ddr.cache import cache_dir as default_cache
 
     levels = normalise_levels(levels)
     digests = [_tensor_digest(image) for image in images]

@@ -19,13 +19,9 @@ import torch
 
 from ddr.backbones.base import Backbone, WeightsInfo, WeightsUnavailable
 from ddr.backbones.spec import BackboneSpec
+from ddr.cache import cache_dir
 from ddr.hashing import sha256_file
 from ddr.preprocess import CLIP_MEAN, CLIP_STD, Normalisation
-
-
-def cache_dir() -> Path:
-    """Where downloaded weights live: $DDR_CACHE, else ~/.cache/ddr."""
-    return Path(os.environ.get("DDR_CACHE", Path.home() / ".cache" / "ddr"))
 
 
 def downloads_allowed() -> bool:

@@ -2,7 +2,9 @@
 
 Why: parameter descriptions name the files they came from (a weights file inside an installed package, a template
 in the cache); the full paths stay in the provenance JSON, the table shows what a reader can look up elsewhere:
-the package with its version, a path relative to the repository or the home folder, else the file name.
+the package with its version, a path inside ddr's cache as $DDR_CACHE/..., a path relative to the repository or the
+home folder, else the file name. A cache set by $DDR_CACHE comes before the working folder so that a job run from another folder
+(a Slurm job, a notebook) writes the same text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+
+from ddr.cache import ENVIRONMENT_VARIABLE, cache_dir
 
 # an absolute POSIX path of two or more parts, not inside a URL ("https://x/y") or a word ("DDR/CLIP", "1/2")
 _ABSOLUTE = re.compile(r"(?<![\w.:/~$])/(?:[\w.+@~-]+/)+[\w.+@~-]*[\w+@~-]")
@@ -42,7 +46,10 @@ def portable_path(path: str, root: str | Path | None = None) -> str:
     for marker in _PACKAGE_DIRS:
         if marker in parts:
             return _package_text("/".join(parts[parts.index(marker) + 1:]))
-    for base, prefix in ((Path(root or os.getcwd()), ""), (Path.home(), "~/")):
+    bases = [(Path(root or os.getcwd()), ""), (Path.home(), "~/")]
+    if os.environ.get(ENVIRONMENT_VARIABLE):  # else the cache is ~/.cache/ddr and reads as such
+        bases.insert(0, (cache_dir(), f"${ENVIRONMENT_VARIABLE}/"))
+    for base, prefix in bases:
         try:
             return prefix + Path(path).relative_to(base).as_posix()
         except ValueError:

@@ -21,7 +21,6 @@ imag, their derivatives) -> AGGD (alpha, mean beta); log-Gabor gradient magnitud
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -35,6 +34,7 @@ from ddr.baselines.base import BaselineUnavailable, Metric
 from ddr.baselines.matlab import imresize, round_half_away
 from ddr.baselines.nss.niqe import block_features, blocks
 from ddr.baselines.nss.statistics import aggd_fit, aggd_scale, mscn
+from ddr.cache import cache_dir
 
 UNAVAILABLE_TABLE_TEXT = "n/a (model not available offline)"
 
@@ -58,7 +58,7 @@ OPPONENT = np.array([[0.3, 0.04, -0.35], [0.34, -0.6, 0.17], [0.06, 0.63, 0.27]]
 
 
 def template_dir() -> Path:
-    return Path(os.environ.get("DDR_CACHE", Path.home() / ".cache" / "ddr")) / "ilniqe"
+    return cache_dir() / "ilniqe"
 
 
 OFFICIAL_NAME, REFITTED_NAME = "templatemodel.mat", "refitted_template.npz"
