@@ -15,7 +15,7 @@ TRACKED_PACKAGES = ("deep-degradation-response", "torch", "torchvision", "open_c
 @functools.lru_cache(maxsize=1)
 def git_commit() -> str:
     """The repository's commit (with '-dirty' when the tree has changes), or 'unknown' outside a checkout."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parent  # git finds the checkout above the package, if there is one
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True, timeout=10).stdout.strip()

@@ -1,8 +1,6 @@
 # Notebooks: executed against this profile's results after every other stage, saved with their outputs in
 # results/<profile>/notebooks (open them with `make lab`). Include this file last: it waits for every stage.
 
-from pathlib import Path
-
 NOTEBOOK_STAGES = list(STAGE_TARGETS)  # the stages included before this file
 NOTEBOOKS = ["biqa"] + (["restoration"] if RDAG.enabled else [])
 
@@ -14,7 +12,7 @@ rule notebook:
     output:
         report(LAYOUT.notebook("{name}"), caption="../report/notebooks.rst", category="Notebooks"),
     params:
-        results=lambda wildcards, output: Path(output[0]).parents[1].as_posix(),  # results/<profile>
+        results=LAYOUT.results,
     wildcard_constraints:
         name="|".join(NOTEBOOKS),
     conda:

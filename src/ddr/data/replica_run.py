@@ -25,7 +25,6 @@ from ddr.data.download import DOWNLOADS
 from ddr.data.registry import DEFAULT_REGISTRY, load_registry
 from ddr.data.replicas import build_replicas, write_replica_registry
 
-REPO = Path(__file__).resolve().parents[3]
 OVERLAY = Path("config") / "paper-replica.yaml"
 CI_OVERLAY = Path("config") / "paper-replica-ci.yaml"  # fewer instances of each rule, for the CI test
 
@@ -82,7 +81,7 @@ def prepare(repo: Path, server_url: str, overlays: list[Path]) -> tuple[Path, Pa
     return archives, registry_path
 
 
-def run(cores: str, extra: list[str], repo: Path = REPO, ci: bool = False) -> int:
+def run(cores: str, extra: list[str], repo: Path, ci: bool = False) -> int:
     """Serve, prepare, run Snakemake; print wall time, jobs executed and Table 3. Returns Snakemake's status."""
     overlays = [OVERLAY, CI_OVERLAY] if ci else [OVERLAY]
     overlay = merged_overlay(repo, overlays)
@@ -130,11 +129,14 @@ def _run_logged(command: list[str], cwd: Path, log_path: Path) -> tuple[int, str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cores", default="all")
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository to run in (default: here)")
     parser.add_argument("--ci", action="store_true", help=f"add {CI_OVERLAY} (fewer instances of each rule)")
     parser.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed to snakemake (after --)")
     args = parser.parse_args(argv)
     extra = [a for a in args.snakemake_args if a != "--"]
-    return run(args.cores, extra, ci=args.ci)
+    if not (args.repo / "Snakefile").is_file():
+        parser.error(f"{args.repo.resolve()}: no Snakefile here; run from the repository root or pass --repo")
+    return run(args.cores, extra, args.repo.resolve(), ci=args.ci)
 
 
 if __name__ == "__main__":
