@@ -570,3 +570,28 @@ def test_7z_archives_are_tested_and_extracted(tmp_path):
     damaged.write_bytes(path.read_bytes()[:-30])
     with pytest.raises(V.BadArchive, match="damaged 7z archive"):
         V.check_download(damaged)
+
+
+def test_rar_archives_are_tested_and_extracted(tmp_path):
+    """TID2013 ships as a RAR: a whole one passes and extracts; one with a flipped byte in a member (its CRC no
+    longer matches) or cut inside a member is refused before anything is extracted."""
+    pytest.importorskip("rarfile")
+    from ddr.data.replicas import pack_rar
+
+    members = {"tid2013/mos.txt": b"5.0\n" * 50, "tid2013/distorted_images/i01_01_1.bmp": b"BM" + b"\x07" * 500}
+    path = tmp_path / "tid2013.rar"
+    path.write_bytes(pack_rar(members))
+    assert V.check_download(path) == sha(path.read_bytes())
+    (tmp_path / "out").mkdir()
+    D.extract_archive(path, tmp_path / "out", progress=False)
+    assert (tmp_path / "out/tid2013/distorted_images/i01_01_1.bmp").read_bytes() == members[
+        "tid2013/distorted_images/i01_01_1.bmp"]
+    whole = path.read_bytes()
+    flipped = bytearray(whole)
+    flipped[whole.index(b"\x07" * 500) + 100] ^= 0xFF
+    cut = whole[:whole.index(b"\x07" * 500) + 100]
+    for name, body in (("flipped.rar", bytes(flipped)), ("cut.rar", cut)):
+        damaged = tmp_path / name
+        damaged.write_bytes(body)
+        with pytest.raises(V.BadArchive, match="damaged rar archive"):
+            V.check_download(damaged)

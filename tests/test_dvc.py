@@ -71,3 +71,21 @@ def test_dvc_yaml_declares_what_the_rule_writes_and_dvc_reads_it(tmp_path):
     found = json.loads(shown.stdout)
     values = next(iter(found.values()))["data"]["results/mini/dvc/metrics.json"]["data"]
     assert values["table3"]["mini | DDR"]["srcc"] == 0.5
+
+
+def test_interrupted_work_never_enters_the_data_hash(tmp_path):
+    """A killed mini build, extraction or atomic write leaves its staging behind; .dvcignore keeps it out of
+    `dvc add data` (a killed build once made it count 374 files instead of 350), and keeps every real file in."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([DVC, "init", "-q"], cwd=repo, check=True)
+    shutil.copy(REPO / ".dvcignore", repo / ".dvcignore")
+    staging = ["data/.mini.building-3f2a/mini/a.png", "data/raw/.live.partial-x1/refimgs/b.bmp",
+               "data/raw/downloads/live.zip.part", "data/labels/.mini.csv.k2j.tmp"]
+    kept = ["data/mini/a.png", "data/labels/mini.csv", "data/raw/downloads/live.zip", "data/manifest.json"]
+    for name in staging + kept:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(name)
+    done = subprocess.run([DVC, "check-ignore", *staging, *kept], cwd=repo, capture_output=True, text=True)
+    assert sorted(done.stdout.split()) == sorted(staging), done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -165,10 +166,15 @@ def test_out_refuses_special_targets(image_dir, tmp_path, capsys):
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for target, reason in [(fifo, "not a regular file"), (tmp_path, "is a directory")]:
+    a_file = tmp_path / "scores.txt"
+    a_file.write_text("kept")
+    cases = [(fifo, "not a regular file"), (tmp_path, "is a directory"), (a_file / "s.csv", "is not a directory")]
+    if Path("/dev/full").exists():  # a device that refuses every write: refused before any image is scored
+        cases.append((Path("/dev/full"), "not a regular file"))
+    for target, reason in cases:
         rc, _, err = _score(["--out", str(target), str(image_dir / "rgb.png")], capsys)
-        assert rc == 2 and reason in err and err.count("\n") == 1
-    assert fifo.exists() and not fifo.is_file()
+        assert rc == 2 and reason in err and str(target) in err and err.count("\n") == 1, (target, err)
+    assert fifo.exists() and not fifo.is_file() and a_file.read_text() == "kept"
 
 
 def test_out_honours_the_umask(image_dir, tmp_path, capsys):
