@@ -19,8 +19,9 @@ import torch
 from ddr.backbones.base import Backbone
 from ddr.preprocess import Normalisation, crop, prepare, shorter_side_size, square_patches
 
-# Patches per encoder call: the best of bench/bench_quality.py on a 2-core CPU (8 to 32 within a few percent there;
-# larger batches only hold more memory). On a GPU pass a larger one (`--batch-size 256`).
+# Patches per encoder call, from bench/bench_quality.py on a 2-core CPU (bench/results): on one thread 16 is within 5%
+# of the best (32 at 500x500, 16 at 1024x768); on two loaded threads 32 was 6-18% faster than 16 and 8 was 13-42%
+# slower. 16 holds half of 32's activations; on a GPU pass a larger one (`--batch-size 256`).
 DEFAULT_BATCH_SIZE = 16
 
 
