@@ -26,7 +26,7 @@ from ddr import DDR
 from ddr.backbones import load_backbone
 from ddr.io import load_image
 from ddr.patches import ImageWindows, encode_stream
-from ddr.prefetch import ordered_map
+from ddr.util.prefetch import ordered_map
 from report import Report  # bench/ is on the path: run as a script or imported by a sibling
 
 SIZES = {"1024x768": (1024, 768), "4000x3000": (4000, 3000)}

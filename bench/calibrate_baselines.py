@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ddr.atomic import write_csv, write_text
 from ddr.baselines import create_metric
-from ddr.hashing import sha256_file
 from ddr.io import load_image
-from ddr.provenance import git_commit
+from ddr.util.atomic import write_csv, write_text
+from ddr.util.hashing import sha256_file
+from ddr.util.provenance import git_commit
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # rows of results_official.csv holding the original releases' outputs (pyiqa's "org" rows)

@@ -218,7 +218,7 @@ def test_sigterm_removes_the_temporary_file(tmp_path):
     import subprocess
     import sys
 
-    script = ("import os, signal, time\nfrom ddr.atomic import atomic_path\n"
+    script = ("import os, signal, time\nfrom ddr.util.atomic import atomic_path\n"
               f"with atomic_path({str(tmp_path / 'out.csv')!r}) as t:\n"
               "    t.write_text('half')\n    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(30)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)

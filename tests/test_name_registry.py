@@ -1,11 +1,11 @@
-"""The one registry mechanism (ddr.registry.Registry) and the four areas built on it: backbones, metrics,
+"""The one registry mechanism (ddr.util.registry.Registry) and the four areas built on it: backbones, metrics,
 loss terms and label parsers, each with its list_*()."""
 
 from __future__ import annotations
 
 import pytest
 
-from ddr.registry import Registry, UnknownName
+from ddr.util.registry import Registry, UnknownName
 
 
 def _registry() -> Registry:

@@ -8,11 +8,11 @@ import threading
 import pytest
 import torch
 
-import ddr.patches as patches
 from ddr.io import load_image
+import ddr.patches as patches
 from ddr.patches import ImageWindows, encode_patches, encode_stream
-from ddr.prefetch import ordered_map
 from ddr.preprocess import crop, prepare, square_patches
+from ddr.util.prefetch import ordered_map
 
 
 def naive_features(backbone, image: torch.Tensor) -> torch.Tensor:

@@ -166,7 +166,7 @@ def assert_same_file(ours: Path, theirs: Path) -> None:
     commit they name; every other file byte for byte.
 
     Torch files are compared by content: torch.save names the archive's inner folder after the file it writes, a
-    random temporary name in ddr.atomic, so their bytes differ from run to run while their content does not."""
+    random temporary name in ddr.util.atomic, so their bytes differ from run to run while their content does not."""
     if ours.suffix == ".csv":
         a, b = pd.read_csv(ours), pd.read_csv(theirs)
         assert list(a.columns) == list(b.columns) and a.shape == b.shape, ours

@@ -12,11 +12,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ddr.atomic import atomic_path, check_output_target
 from ddr.backbones.base import PRECISIONS
 from ddr.io import DEFAULT_MAX_PIXELS, ImageReadError, check_image, find_images, iter_decoded
 from ddr.patches import DEFAULT_BATCH_SIZE
-from ddr.prefetch import default_workers
+from ddr.util.atomic import atomic_path, check_output_target
+from ddr.util.prefetch import default_workers
 
 # Image windows per encoder call on a CPU when --batch-size is not given. With 16 the progress bar stood still for 8
 # mini images at a time (about 7 s on 2 loaded cores); with 4 it moves after every call of 4 windows: every 1-2

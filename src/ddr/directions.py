@@ -65,7 +65,7 @@ class ImageDirections:
         return digest.hexdigest()
 
     def save(self, path: str | Path) -> None:
-        from ddr.atomic import torch_save
+        from ddr.util.atomic import torch_save
 
         torch_save(path, {"types": self.types, "vectors": self.vectors.cpu(), "record": self.record})
 
@@ -140,7 +140,7 @@ def cached(backbone: Backbone, images: Sequence[torch.Tensor], levels: Mapping[s
            seed: int = 0, cache_dir: str | Path | None = None, names: Sequence[str] | None = None) -> ImageDirections:
     """compute(), remembered under cache_dir (default $DDR_CACHE/directions) by cache_key(); the file name and the
     held-out image names are recorded in the directions' provenance."""
-    from ddr.cache import cache_dir as default_cache
+    from ddr.util.cache import cache_dir as default_cache
 
     levels = normalise_levels(levels)
     digests = [_tensor_digest(image) for image in images]

@@ -253,7 +253,7 @@ def iter_decoded(paths, transform=None, workers: int = 2, skip_bad: bool = False
     resized to encoder size, say) at a time in threads ahead of the caller, so decoding overlaps encoding and at
     most a few decoded images are held. Unreadable files raise ImageReadError, or go to `on_skip` (called in
     order, in the caller's thread) and are left out when `skip_bad`."""
-    from ddr.prefetch import ordered_map
+    from ddr.util.prefetch import ordered_map
 
     def decode(path: Path):
         image = load_image(path, max_pixels)

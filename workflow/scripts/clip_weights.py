@@ -1,6 +1,6 @@
-from ddr.atomic import write_json
 from ddr.pipeline.runtime import setup
 from ddr.pipeline.weights import resolve_clip_weights
+from ddr.util.atomic import write_json
 
 setup(snakemake)
 record = resolve_clip_weights(snakemake.wildcards.arch, snakemake.wildcards.tag, snakemake.params.download,

@@ -19,9 +19,9 @@ import torch
 
 from ddr.backbones.base import Backbone, WeightsInfo, WeightsUnavailable
 from ddr.backbones.spec import BackboneSpec
-from ddr.cache import cache_dir
-from ddr.hashing import sha256_file
 from ddr.preprocess import CLIP_MEAN, CLIP_STD, Normalisation
+from ddr.util.cache import cache_dir
+from ddr.util.hashing import sha256_file
 
 
 def downloads_allowed() -> bool:

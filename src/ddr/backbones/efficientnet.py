@@ -13,8 +13,8 @@ import torch
 
 from ddr.backbones.base import Backbone, WeightsInfo
 from ddr.backbones.spec import BackboneSpec
-from ddr.hashing import sha256_file
 from ddr.preprocess import Normalisation
+from ddr.util.hashing import sha256_file
 
 # The Lite models were trained on inputs scaled as (x - 127) / 128 (TF reference); in [0, 1] units:
 LITE_MEAN = (127.0 / 255.0,) * 3

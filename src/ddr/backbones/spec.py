@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddr.registry import Registry, UnknownName
+from ddr.util.registry import Registry, UnknownName
 
 SEPARATOR = ":"  # between the kind and its fields: clip:ViT-B-32:openai
 TAG_SEPARATOR = "+"  # between arch and pretrained tag in result file names: ViT-B-32+openai

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ddr import arrays
+from ddr.util import arrays
 from tqdm.auto import tqdm
 
 DIRECTIONS = ("higher_better", "lower_better")

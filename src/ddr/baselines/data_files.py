@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ddr.hashing import sha256_file
+from ddr.util.hashing import sha256_file
 
 
 @dataclass(frozen=True)

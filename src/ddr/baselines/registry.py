@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ddr.baselines.base import BaselineUnavailable, Metric
-from ddr.registry import Registry
+from ddr.util.registry import Registry
 
 
 @dataclass(frozen=True)

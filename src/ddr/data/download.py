@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from ddr.data.registry import DatasetEntry, Registry, RemoteFile, load_registry
 from ddr.data.verify import BadArchive, archive_kind, check_download, is_accepted, move_aside
-from ddr.hashing import sha256_file
+from ddr.util.hashing import sha256_file
 
 MARKER = ".complete"
 MARKER_FORMAT = 1

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ddr.registry import Entry, Registry
+from ddr.util.registry import Entry, Registry
 
 COLUMNS = ["image", "score", "direction", "ref", "dist_type", "dist_level", "split"]
 PAIR_COLUMNS = ["lq", "gt", "split", "group"]

@@ -41,8 +41,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ddr.atomic import new_file_mode
 from ddr.degrade import OPERATORS, motion_blur, to_uint8
+from ddr.util.atomic import new_file_mode
 
 MANIFEST_FORMAT = "ddr-mini/1"
 LABEL_COLUMNS = ("image", "score", "direction", "ref", "dist_type", "dist_level", "split")

@@ -18,8 +18,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from ddr.atomic import write_json
-from ddr.hashing import sha256_file
+from ddr.util.atomic import write_json
+from ddr.util.hashing import sha256_file
 
 ACCEPTED_SUFFIX = ".accepted.json"
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")

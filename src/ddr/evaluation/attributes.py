@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ddr.arrays import to_hwc_float
+from ddr.util.arrays import to_hwc_float
 import scipy.ndimage
 from PIL import Image
 

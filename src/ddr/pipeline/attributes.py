@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json
 from ddr.evaluation import ATTRIBUTES, compute_attributes
+from ddr.evaluation.bootstrap import label_direction, oriented, srcc_with_ci
 from ddr.io import load_image
 from ddr.pipeline.biqa.tables import read_scores, weights_text
-from ddr.evaluation.bootstrap import label_direction, oriented, srcc_with_ci
 from ddr.pipeline.features import shard_of
 from ddr.prompts import PROMPTS
-from ddr.provenance import provenance
 from ddr.reporting import write_table
+from ddr.util.atomic import write_csv, write_json
+from ddr.util.provenance import provenance
 
 LOG = logging.getLogger(__name__)
 

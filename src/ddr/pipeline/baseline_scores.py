@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json
 from ddr.baselines import UNAVAILABLE_TABLE_TEXT, BaselineUnavailable, Metric, create_metric, metric_info
 from ddr.io import load_image
 from ddr.pipeline.features import shard_of
-from ddr.provenance import provenance
+from ddr.util.atomic import write_csv, write_json
+from ddr.util.provenance import provenance
 
 LOG = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def model_state(name: str) -> str:
     if name != "ilniqe":
         return ""
     from ddr.baselines.nss.ilniqe import find_template
-    from ddr.hashing import sha256_file
+    from ddr.util.hashing import sha256_file
 
     path = find_template()
     return f"{path} sha256 {sha256_file(path)}" if path else "none"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json
-from ddr.provenance import provenance
+from ddr.util.atomic import write_csv, write_json
+from ddr.util.provenance import provenance
 
 
 def _row_names(frame: pd.DataFrame, numeric: list[str]) -> list[str]:

@@ -16,11 +16,11 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from ddr.atomic import torch_save
 from ddr.backbones import Backbone
 from ddr.io import iter_image_chunks
 from ddr.patches import encode_patches
-from ddr.provenance import provenance
+from ddr.util.atomic import torch_save
+from ddr.util.provenance import provenance
 
 
 def shard_of(labels: pd.DataFrame, shard: int, n_shards: int) -> pd.DataFrame:

@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ddr.atomic import write_json
 from ddr.backbones import Backbone
 from ddr.directions import ImageDirections, compute, normalise_levels
+from ddr.evaluation.bootstrap import heldout_mask
 from ddr.io import load_image
 from ddr.model import DDR
-from ddr.evaluation.bootstrap import heldout_mask
 from ddr.pipeline.features import load_shards
 from ddr.pipeline.scores import feature_domain_table, write_scores
-from ddr.provenance import provenance
+from ddr.util.atomic import write_json
+from ddr.util.provenance import provenance
 
 SCORED_ROWS = "rows outside the held-out split (the directions' images and their references are not scored)"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json
+from ddr.util.atomic import write_csv, write_json
 
 PATH_COLUMNS = ("image", "input", "target", "blur", "sharp", "lr", "hr", "lq", "gt")
 

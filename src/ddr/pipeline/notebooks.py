@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ddr.atomic import write_text
-from ddr.provenance import provenance
+from ddr.util.atomic import write_text
+from ddr.util.provenance import provenance
 
 
 def execute_notebook(source: str | os.PathLike, target: str | os.PathLike, results: str | os.PathLike,

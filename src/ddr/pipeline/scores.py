@@ -13,11 +13,11 @@ import pandas as pd
 import torch
 
 from ddr import descriptor
-from ddr.atomic import write_csv, write_json
 from ddr.model import DDR
 from ddr.pipeline.features import load_shards
 from ddr.pipeline.weights import backbone_from_record
 from ddr.prompts import DEFAULT_TYPES, PROMPTS
+from ddr.util.atomic import write_csv, write_json
 
 
 def feature_domain_table(model: DDR, cached: dict) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ddr.backbones import Backbone, BackboneSpec, WeightsUnavailable, load_backbone
 from ddr.backbones import clip
-from ddr.hashing import sha256_file
+from ddr.util.hashing import sha256_file
 
 
 def _checkpoint(path: str | Path) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ddr.atomic import atomic_path, write_json
-from ddr.provenance import provenance as base_provenance
 from ddr.reporting.captions import as_records, full_caption, stand_in_note
+from ddr.util.atomic import atomic_path, write_json
+from ddr.util.provenance import provenance as base_provenance
 
 
 def save_figure(fig, stem: str | Path, caption: str, provenance: Mapping | Sequence[Mapping] | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddr.cache import ENVIRONMENT_VARIABLE, cache_dir
+from ddr.util.cache import ENVIRONMENT_VARIABLE, cache_dir
 
 # an absolute POSIX path of two or more parts, not inside a URL ("https://x/y") or a word ("DDR/CLIP", "1/2")
 _ABSOLUTE = re.compile(r"(?<![\w.:/~$])/(?:[\w.+@~-]+/)+[\w.+@~-]*[\w+@~-]")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json, write_text
-from ddr.provenance import provenance as base_provenance
 from ddr.reporting.captions import as_records, full_caption
 from ddr.reporting.machine_paths import portable_frame, without_machine_paths
+from ddr.util.atomic import write_csv, write_json, write_text
+from ddr.util.provenance import provenance as base_provenance
 
 # characters: a text column with a longer cell is prose, left out of the LaTeX table (kept in CSV/Markdown/provenance)
 LATEX_MAX_CELL = 40

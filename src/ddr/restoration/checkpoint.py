@@ -11,13 +11,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from ddr.atomic import write_bytes
+from ddr.util.atomic import write_bytes
 
 CKPT_RE = re.compile(r"^iter_(\d+)\.pt$")
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Readers never see half a checkpoint: written beside it, fsynced, then renamed (`ddr.atomic`)."""
+    """Readers never see half a checkpoint: written beside it, fsynced, then renamed (`ddr.util.atomic`)."""
     write_bytes(path, data, fsync=True)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ddr.registry import Entry, Registry
+from ddr.util.registry import Entry, Registry
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from skimage.metrics import structural_similarity
 
-from ddr.arrays import to_hwc_float
+from ddr.util.arrays import to_hwc_float
 
 
 def to_hwc(x: torch.Tensor | np.ndarray) -> np.ndarray:

@@ -130,7 +130,7 @@ def build_ddr_model(spec: Mapping[str, Any] | None, device: torch.device):
 
 def _package_provenance(**extra) -> dict:
     try:
-        from ddr.provenance import provenance
+        from ddr.util.provenance import provenance
         return provenance(**extra)
     except Exception as exc:  # noqa: BLE001 - provenance must never stop a run
         return {**extra, "provenance_error": f"{type(exc).__name__}: {exc}"}

@@ -34,7 +34,7 @@ from ddr.baselines.base import BaselineUnavailable, Metric
 from ddr.baselines.matlab import imresize, round_half_away
 from ddr.baselines.nss.niqe import block_features, blocks
 from ddr.baselines.nss.statistics import aggd_fit, aggd_scale, mscn
-from ddr.cache import cache_dir
+from ddr.util.cache import cache_dir
 
 UNAVAILABLE_TABLE_TEXT = "n/a (model not available offline)"
 
@@ -74,7 +74,7 @@ class Template:
     source: str  # file, and for a refit the image folder and count
 
     def save(self, path: str | Path) -> None:
-        from ddr.atomic import atomic_path
+        from ddr.util.atomic import atomic_path
 
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, mu=self.mu, cov=self.cov, mean=self.mean, basis=self.basis,

@@ -22,17 +22,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from ddr.atomic import write_csv, write_json  # noqa: E402
 from ddr.backbones.feature_statistics import FeatureStatistics  # noqa: E402
 from ddr.evaluation import stats  # noqa: E402
+from ddr.evaluation.bootstrap import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
 from ddr.io import load_image  # noqa: E402
 from ddr.pipeline.biqa.tables import ddr_of_types, read_scores  # noqa: E402
-from ddr.evaluation.bootstrap import heldout_mask, label_direction, level_columns, oriented, select_level  # noqa: E402
 from ddr.pipeline.features import shard_of  # noqa: E402
 from ddr.pipeline.image_directions import pristine  # noqa: E402
 from ddr.prompts import DEFAULT_TYPES, PROMPTS  # noqa: E402
-from ddr.provenance import provenance  # noqa: E402
 from ddr.reporting import save_figure  # noqa: E402
+from ddr.util.atomic import write_csv, write_json  # noqa: E402
+from ddr.util.provenance import provenance  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 FEATURE_DISTANCE = ("1 - cos of the {backbone} pooled features ({weights}), mean over the official square patches "

@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddr.atomic import write_csv, write_json
 from ddr.baselines import PUBLISHED_ONLY_TEXT, UNAVAILABLE_TABLE_TEXT, list_metrics
-from ddr.workflow import biqa_plan
 from ddr.evaluation.bootstrap import (PLCC_CI_NOTE, evaluate_scores, has_references, heldout_mask, label_direction,
                                      level_columns, oriented, select_level, within_reference_srcc)
 from ddr.prompts import DEFAULT_TYPES
-from ddr.provenance import provenance as base_provenance
 from ddr.reporting import paper_vs_ours, portable_frame, write_table
+from ddr.util.atomic import write_csv, write_json
+from ddr.util.provenance import provenance as base_provenance
+from ddr.workflow import biqa_plan
 
 # the paper's row names (config/paper_numbers/table3_biqa_srcc.csv) for our dataset names
 PAPER_DATASETS = {"csiq": "CSIQ", "live": "LIVE", "tid2013": "TID2013", "kadid10k": "KADID", "koniq10k": "KonIQ",

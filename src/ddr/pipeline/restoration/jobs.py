@@ -57,8 +57,8 @@ def train_run(run: Run, cfg: Mapping[str, Any], settings: Mapping[str, Any], sum
     `weights_json`."""
     import logging
 
-    from ddr.atomic import write_json
-    from ddr.provenance import provenance
+    from ddr.util.atomic import write_json
+    from ddr.util.provenance import provenance
     from ddr.restoration.train import train
 
     cfg = copy.deepcopy(dict(cfg))

@@ -75,7 +75,7 @@ def upsample_to(lq: str | Path, gt: str | Path, out: Path) -> None:
     """Bicubic upsampling of an LR image to its HR image's size (PIL, upright as ddr.io reads it), written as PNG."""
     from PIL import Image, ImageOps
 
-    from ddr.atomic import atomic_path
+    from ddr.util.atomic import atomic_path
 
     with Image.open(gt) as hr_image:
         size = ImageOps.exif_transpose(hr_image).size
@@ -88,7 +88,7 @@ def upsample_to(lq: str | Path, gt: str | Path, out: Path) -> None:
 def prepare_pairs(task: str, dataset: str, out_csv: str | Path, options: Mapping[str, Any],
                   labels_csv: str | Path | None = None, mini_root: str | Path | None = None) -> pd.DataFrame:
     """Write out_csv (input, target, split, paths relative to its folder); upsample SR inputs if asked."""
-    from ddr.atomic import write_csv
+    from ddr.util.atomic import write_csv
 
     out_csv = Path(out_csv)
     folder = out_csv.parent
@@ -126,8 +126,8 @@ def measure_split(pairs_csv: str | Path, out_dir: str | Path, options: Mapping[s
 
     from tqdm import tqdm
 
-    from ddr.atomic import write_csv, write_json
-    from ddr.provenance import provenance
+    from ddr.util.atomic import write_csv, write_json
+    from ddr.util.provenance import provenance
     from ddr.restoration.data import load_rgb, read_pairs
     from ddr.restoration.evaluate import image_name, save_png
     from ddr.restoration.metrics import measure
