@@ -14,12 +14,13 @@ SNAKEFLAGS ?=
 
 # pyproject.toml declares version ranges; constraints.txt holds the exact versions the project is tested with.
 # pyiqa is installed without its own dependency list (transformers, datasets, bitsandbytes, ... serve its other
-# metrics): the plugin test needs only pyiqa's registry and InferenceModel.
+# metrics): the plugin test needs only pyiqa's registry and InferenceModel. basicsr likewise: the parity test reads
+# its NIQE port's files (reference for ours) without importing the package.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[workflow,test]'
-	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt pyiqa
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt pyiqa basicsr
 	touch $(STAMP)
 
 env: $(STAMP)
