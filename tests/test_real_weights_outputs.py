@@ -35,6 +35,8 @@ def test_table3_has_real_weights_rows_with_within_reference_srcc(results):
     table1 = pd.read_csv(results / "tables" / "table1_blur_srcc.csv").set_index("measure")
     blur = table1.loc[f"DDR_blur [{ENCODER}, image directions]"]  # measured 1.0 in every reference
     assert blur["SRCC within ref (min)"] >= 0.95 and blur["weights"].startswith(f"{ENCODER} (imagenet")
+    pixel = table1[table1.index.str.startswith("DDR_blur pixel, sigma=")]  # one row per level, real weights
+    assert len(pixel) >= 3 and pixel["weights"].str.startswith(f"{ENCODER} (imagenet").all()
     caption = (results / "tables" / "table3_biqa_srcc.md").read_text()
     assert "image-defined directions (an extension of the paper" in caption and "within ref & type" in caption
 
@@ -55,8 +57,13 @@ def test_image_directions_are_cached_recorded_and_never_score_their_held_out_ima
 
 def test_table7_and_fig2_show_the_image_directions_beside_the_text_driven_variant(results):
     t7 = pd.read_csv(results / "tables" / "table7_ablation.csv")
-    settings = set(t7.loc[t7["factor"] == "real weights (offline)", "setting"])
+    real = t7[t7["factor"] == "real weights (offline)"].set_index("setting")
+    settings = set(real.index)
     assert {f"DDR [{ENCODER}, image directions]", f"DDR [{ENCODER}, image directions, adaptation off]"} <= settings
+    # and the pixel-domain rows at the held-out optimal levels, named by their encoder
+    pixel = [s for s in settings if s.startswith("pixel DDR")]
+    assert f"pixel DDR [{ENCODER}, mean of optimal levels]" in pixel and any(s.startswith("pixel DDR_blur [") for s in pixel)
+    assert all(f"[{ENCODER}," in s for s in pixel)
     assert "mini within ref & type (mean)" in t7
     fig2 = json.loads((results / "figures" / "fig2_ddr_distributions.provenance.json").read_text())
     assert "image-defined directions" in fig2["caption"] and "text-driven" in fig2["caption"]
