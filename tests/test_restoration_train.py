@@ -216,3 +216,25 @@ def test_resume_refuses_other_fixed_loss_projections(deblur_set, tmp_path):
     torch.save(state, last)
     with pytest.raises(ValueError, match="other fixed loss projections"):
         train({**cfg, "iterations": 2})
+
+
+def test_reduced_precision_runs_the_network_only_and_keeps_the_loss_terms_in_fp32():
+    """Training under autocast (bf16 here, on the CPU; fp16/bf16 on a GPU): the network's output is reduced, the
+    loss terms see fp32 inputs with autocast off, so their own backbones (VGG, CLIP) compute in fp32 too."""
+    from ddr.restoration.train import forward_and_loss
+
+    seen = {}
+
+    class Criterion:
+        def compute(self, pred, tgt):
+            inner = torch.nn.functional.linear(pred.flatten(1), torch.ones(1, pred[0].numel()))
+            seen.update(pred=pred.dtype, tgt=tgt.dtype, inner=inner.dtype, autocast=torch.is_autocast_enabled("cpu"))
+            return inner.mean(), {"probe": inner.mean()}
+
+    net = torch.nn.Conv2d(3, 3, 3, padding=1)
+    inp = torch.rand(2, 3, 8, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert net(inp).dtype == torch.bfloat16  # the network itself does run reduced
+    total, terms = forward_and_loss(net, Criterion(), inp, inp, torch.autocast("cpu", dtype=torch.bfloat16), "cpu")
+    assert seen == {"pred": torch.float32, "tgt": torch.float32, "inner": torch.float32, "autocast": False}
+    assert total.dtype == torch.float32 and set(terms) == {"probe"}

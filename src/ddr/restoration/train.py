@@ -207,6 +207,15 @@ def validate(net: torch.nn.Module, pairs, device: torch.device, eval_cfg: Mappin
     return float(df["psnr"].mean()), float(df["ssim"].mean())
 
 
+def forward_and_loss(net, criterion, inp: torch.Tensor, tgt: torch.Tensor, autocast, device_type: str):
+    """The network under `autocast` (reduced precision when asked), the loss terms and their backbones in fp32:
+    perceptual and distribution losses (sorting, Gram-like sums, cosine) lose too much in fp16/bf16."""
+    with autocast:
+        pred = net(inp)
+    with torch.autocast(device_type, enabled=False):
+        return criterion.compute(pred.float(), tgt.float())
+
+
 def train(cfg: Mapping[str, Any], ddr_model=None,
           on_iteration: Callable[[int], None] | None = None) -> dict:
     """Run (or resume) training; returns a summary dict. `ddr_model` overrides the config's ddr section;
@@ -303,10 +312,7 @@ def train(cfg: Mapping[str, Any], ddr_model=None,
         opt.zero_grad(set_to_none=True)
         total_value, terms = 0.0, {}
         for inp_k, tgt_k in zip(inp.chunk(accumulate), tgt.chunk(accumulate)):  # as `accumulate` GPUs under DDP
-            with autocast:
-                pred = net(inp_k)
-            with torch.autocast(device.type, enabled=False):  # loss terms (and their backbones) in fp32
-                total, terms_k = criterion.compute(pred.float(), tgt_k.float())
+            total, terms_k = forward_and_loss(net, criterion, inp_k, tgt_k, autocast, device.type)
             value = float(total.detach())
             if not math.isfinite(value):
                 raise FloatingPointError(f"non-finite loss {value} at iteration {it} "
