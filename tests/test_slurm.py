@@ -13,6 +13,7 @@ deselect with -m "not slurm".
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -157,6 +158,8 @@ def assert_same_content(a, b, where: str) -> None:
         assert isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), where
     elif hasattr(a, "equals"):
         assert a.equals(b), where
+    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        assert math.isnan(b), f"{where}: {a!r} != {b!r}"  # the same missing value on both sides
     else:
         assert a == b, f"{where}: {a!r} != {b!r}"
 

@@ -102,3 +102,17 @@ def test_portable_frame_rewrites_text_cells_only(tmp_path):
     out = portable_frame(frame, root=tmp_path)
     assert out["reason"].tolist()[0] == "no file a/b.npz" and pd.isna(out["reason"].tolist()[1])
     assert out["n"].tolist() == [1, 2] and out["x"].tolist()[0] == 0.5 and str(tmp_path) in frame["reason"][0]  # a copy
+
+
+def test_a_missing_prose_cell_is_json_null_in_the_provenance(tmp_path):
+    """A row without parameters (NaN in the frame) is `null` in latex_omitted: NaN is not JSON, other readers
+    refuse it, and NaN != NaN made two equal runs compare unequal (the Slurm comparison)."""
+    frame = pd.DataFrame({"method": ["DDR", "NIQE"], "srcc": [0.5, 0.25], "parameters": [PROSE, float("nan")]})
+    paths = write_table(frame, tmp_path / "t", "Table: SRCC", "", [])
+    text = next(p for p in paths if p.name.endswith(".provenance.json")).read_text()
+
+    def refuse(constant):
+        raise ValueError(f"{constant} in a provenance file")
+
+    omitted = json.loads(text, parse_constant=refuse)["latex_omitted"]
+    assert omitted == [{"method": "DDR", "parameters": PROSE}, {"method": "NIQE", "parameters": None}]

@@ -96,7 +96,8 @@ def write_table(
     latex, prose = latex_table(frame, title, text, f"tab:{stem.name}", bold_columns, higher_is_better, number_format)
     write_text(stem.with_suffix(".tex"), latex)
     keys = [c for c in frame.columns if c == frame.columns[0] or c in ROW_KEYS]
-    omitted = frame[[*keys, *prose]].to_dict(orient="records") if prose else []
+    cells = frame[[*keys, *prose]].astype(object)
+    omitted = cells.where(cells.notna(), None).to_dict(orient="records") if prose else []  # JSON null, not NaN
     write_json(stem.with_suffix(".provenance.json"),
                base_provenance(title=title, caption=text, sources=records,
                                **({"latex_omitted": omitted} if omitted else {})))
