@@ -116,3 +116,6 @@ def test_a_missing_prose_cell_is_json_null_in_the_provenance(tmp_path):
 
     omitted = json.loads(text, parse_constant=refuse)["latex_omitted"]
     assert omitted == [{"method": "DDR", "parameters": PROSE}, {"method": "NIQE", "parameters": None}]
+    markdown = next(p for p in paths if p.suffix == ".md").read_text()
+    niqe_row = next(line for line in markdown.splitlines() if line.startswith("| NIQE"))
+    assert [cell.strip() for cell in niqe_row.strip("|").split("|")] == ["NIQE", "0.25", ""]  # empty, not "nan"

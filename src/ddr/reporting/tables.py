@@ -33,7 +33,7 @@ def latex_escape(text: str) -> str:
 
 def _shown(frame: pd.DataFrame, bold_columns: Sequence[str], higher_is_better: bool, fmt: str,
            bold: Callable[[str], str]) -> pd.DataFrame:
-    """Copy of `frame` with numbers formatted, missing numbers as n/a, and the best value of each bold column marked
+    """Copy of `frame` with numbers formatted, missing numbers as n/a, missing text empty, and the best value of each bold column marked
     by `bold` (per column)."""
     shown = frame.copy().astype(object)
     for column in frame.columns:
@@ -44,6 +44,8 @@ def _shown(frame: pd.DataFrame, bold_columns: Sequence[str], higher_is_better: b
                              for v in values]
         elif pd.api.types.is_numeric_dtype(frame[column]):
             shown[column] = [MISSING if pd.isna(v) else fmt.format(v) for v in frame[column]]
+        else:  # an empty text cell (no weights for a hand-crafted method) reads empty, not "nan"
+            shown[column] = ["" if not isinstance(v, str) and pd.isna(v) else v for v in frame[column]]
     return shown
 
 
