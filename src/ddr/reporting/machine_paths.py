@@ -2,9 +2,9 @@
 
 Why: parameter descriptions name the files they came from (a weights file inside an installed package, a template
 in the cache); the full paths stay in the provenance JSON, the table shows what a reader can look up elsewhere:
-the package with its version, a path inside ddr's cache as $DDR_CACHE/..., a path relative to the repository or the
-home folder, else the file name. A cache set by $DDR_CACHE comes before the working folder so that a job run from another folder
-(a Slurm job, a notebook) writes the same text.
+the package with its version, a path inside ddr's cache as $DDR_CACHE/..., a path relative to the repository or
+the home folder, else the file name. A cache set by $DDR_CACHE comes before the working folder, so that a job run
+from another folder (a Slurm job, a notebook) writes the same text.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ def latex_escape(text: str) -> str:
 
 def _shown(frame: pd.DataFrame, bold_columns: Sequence[str], higher_is_better: bool, fmt: str,
            bold: Callable[[str], str]) -> pd.DataFrame:
-    """Copy of `frame` with numbers formatted, missing numbers as n/a, missing text empty, and the best value of each bold column marked
-    by `bold` (per column)."""
+    """Copy of `frame` with numbers formatted, missing numbers as n/a, missing text empty, and the best value of
+    each bold column marked by `bold` (per column)."""
     shown = frame.copy().astype(object)
     for column in frame.columns:
         if column in bold_columns:
@@ -62,8 +62,7 @@ def latex_table(frame: pd.DataFrame, title: str, caption: str, label: str, bold_
     """(booktabs LaTeX source, the prose columns left out of it). Row labels (the first column and ROW_KEYS) are
     always kept; number columns are right-aligned."""
     shown = _shown(frame, bold_columns, higher_is_better, number_format, bold=lambda s: f"\\textbf{{{s}}}")
-    cells = {column: ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in shown[column]]
-             for column in shown.columns}
+    cells = {column: [str(v) for v in shown[column]] for column in shown.columns}  # _shown leaves no NaN
     prose = [c for c in list(shown.columns)[1:]
              if c not in ROW_KEYS and any(len(v) > LATEX_MAX_CELL for v in cells[c])]
     kept = [c for c in shown.columns if c not in prose]
