@@ -35,10 +35,23 @@ include: "workflow/rules/dvc.smk"
 include: "workflow/rules/notebooks.smk"  # last: the notebooks read every stage's results
 
 
+# One named input per stage: a stage waiting for the clip_weights checkpoint leaves the others planned (dry runs show
+# every job that does not depend on which CLIP weights were used).
 rule all:
     input:
-        all_targets,
+        **{stage: stage_input(stage) for stage in STAGE_TARGETS},
     default_target: True
+
+
+# One target rule per stage, e.g. `snakemake --cores all stage_biqa` (its inputs: that stage's final files).
+for _stage in STAGE_TARGETS:
+
+    rule:
+        name:
+            f"stage_{_stage}"
+        input:
+            stage_input(_stage),
+        localrule: True
 
 
 onsuccess:

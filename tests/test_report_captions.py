@@ -75,4 +75,5 @@ def test_end_of_run_warning_names_the_results_folder_in_plain_words_then_the_det
     assert plain.startswith(f"WARNING: {tmp_path / 'results' / 'mini'} were computed with STAND-IN WEIGHTS "
                             "(clip-random:ViT-B-32:0 in place of clip:ViT-B-32:openai (no network")
     assert "not replication results" in plain and "URLError" not in plain
+    assert "(ViT-B-32+standin-for-openai)" in plain  # the name its feature and score files carry
     assert details == f"ViT-B-32+openai: {NO_NETWORK}"  # where to place the real weights, for whoever reruns

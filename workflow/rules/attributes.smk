@@ -6,13 +6,13 @@ from ddr.workflow import biqa_plan
 
 ATTRIBUTES_CONFIG = config["attributes"]
 ATTRIBUTE_DATASETS = biqa_plan.attribute_datasets(config)
-# per Table 2 set: its DDR scores, attribute shards, labels and the merged attribute table the rule writes
+# per Table 2 set: its attribute shards, labels and the merged attribute table the rule writes (+ its DDR scores,
+# named once the clip_weights checkpoint has run)
 TABLE2_FILES = {
-    d: {"ddr": LAYOUT.ddr(d, clip_encoder()), "labels": LAYOUT.labels(d), "merged": LAYOUT.attributes(d),
+    d: {"labels": LAYOUT.labels(d), "merged": LAYOUT.attributes(d),
         "shards": [LAYOUT.attribute_shard(d, k, n_shards(d)) for k in range(n_shards(d))]}
     for d in ATTRIBUTE_DATASETS
 }
-
 
 rule attribute_shard:
     input:
@@ -35,7 +35,7 @@ rule attribute_shard:
 
 rule attributes_table2:
     input:
-        ddr=[files["ddr"] for files in TABLE2_FILES.values()],
+        ddr=lambda wc: [clip_ddr(d) for d in TABLE2_FILES],
         shards=[f for files in TABLE2_FILES.values() for f in files["shards"]],
         labels=[files["labels"] for files in TABLE2_FILES.values()],
     output:
@@ -43,7 +43,7 @@ rule attributes_table2:
         attributes=[files["merged"] for files in TABLE2_FILES.values()],
         attribute_provenance=[provenance(files["merged"]) for files in TABLE2_FILES.values()],
     params:
-        files=TABLE2_FILES,
+        files=lambda wc: {d: {"ddr": clip_ddr(d), **files} for d, files in TABLE2_FILES.items()},
         stems=artifact("table2").stem_paths(LAYOUT)[:2],  # the main table and the appendix (+ its _long copy)
         datasets=ATTRIBUTE_DATASETS,
         label_columns=ATTRIBUTES_CONFIG["label_columns"],
@@ -67,4 +67,4 @@ rule attributes_table2:
         "../scripts/attributes_table2.py"
 
 
-STAGE_TARGETS.append(lambda: biqa_plan.attribute_targets(config))
+STAGE_TARGETS["attributes"] = lambda: biqa_plan.attribute_targets(config)

@@ -12,7 +12,6 @@ BIQA_NOTES = biqa_plan.label_notes(
     sorted({*BIQA["datasets"], BIQA["blur_subset"]["dataset"], *BIQA["ablation_datasets"]}), REGISTRY
 )
 ABLATION_ENCODERS = [clip_encoder(), *[e for e in BIQA["ablation_backbones"] if e != clip_encoder()]]
-TABLE7_DDR = {d: {e: LAYOUT.ddr(d, e) for e in ABLATION_ENCODERS} for d in BIQA["ablation_datasets"]}
 TABLE7_REAL = {d: LAYOUT.real_weights(config, d) for d in BIQA["ablation_datasets"]}
 
 
@@ -67,7 +66,7 @@ rule baseline_scores:
 
 rule biqa_evaluation:
     input:
-        ddr=LAYOUT.ddr("{dataset}", clip_encoder()),
+        ddr=lambda wc: clip_ddr(wc.dataset),
         real=lambda wc: LAYOUT.real_weights(config, wc.dataset),  # [pddr, iddr] or []
         baselines=lambda wc: [LAYOUT.baseline(wc.dataset, b) for b in BIQA["baselines"]],
     output:
@@ -116,7 +115,7 @@ rule biqa_table3:
 rule biqa_table1:
     input:
         pddr=LAYOUT.pddr(BIQA["blur_subset"]["dataset"], config["pixel"]["backbone"]),
-        ddr=LAYOUT.ddr(BIQA["blur_subset"]["dataset"], clip_encoder()),
+        ddr=lambda wc: clip_ddr(BIQA["blur_subset"]["dataset"]),
         real=LAYOUT.real_weights(config, BIQA["blur_subset"]["dataset"]),  # [pddr, iddr] or []
         baselines=[LAYOUT.baseline(BIQA["blur_subset"]["dataset"], b) for b in BIQA["baselines"]],
     output:
@@ -145,13 +144,15 @@ rule biqa_table1:
 
 rule biqa_table7:
     input:
-        ddr=[f for files in TABLE7_DDR.values() for f in files.values()],
+        ddr=lambda wc: [f for files in clip_ddr_files(BIQA["ablation_datasets"], ABLATION_ENCODERS).values()
+                        for f in files.values()],
         real=[f for files in TABLE7_REAL.values() for f in files],
     output:
         reported_tables(artifact("table7").files(LAYOUT)),
     params:
         stems={"table7": artifact("table7").stem_paths(LAYOUT)[0]},
-        ddr=TABLE7_DDR,  # dataset -> encoder -> DDR score file (the default encoder first)
+        # dataset -> encoder -> DDR score file (the default encoder first)
+        ddr=lambda wc: clip_ddr_files(BIQA["ablation_datasets"], ABLATION_ENCODERS),
         real=TABLE7_REAL,  # dataset -> [pddr, iddr] of the real-weights rows, or [] (CLIP pixel backbone)
         datasets=BIQA["ablation_datasets"],
         encoders=ABLATION_ENCODERS,
@@ -183,9 +184,9 @@ rule descriptor_figures:
     input:
         fig1_pddr=LAYOUT.pddr(BIQA["fig1"]["dataset"], config["pixel"]["backbone"]),
         fig2_pddr=LAYOUT.pddr(BIQA["distribution"]["dataset"], config["pixel"]["backbone"]),
-        fig2_ddr=LAYOUT.ddr(BIQA["distribution"]["dataset"], clip_encoder()),
+        fig2_ddr=lambda wc: clip_ddr(BIQA["distribution"]["dataset"]),
         fig2_real=LAYOUT.real_weights(config, BIQA["distribution"]["dataset"])[1:],  # [iddr] or []
-        fig4_ddr=LAYOUT.ddr(BIQA["fig4"]["dataset"], clip_encoder()),
+        fig4_ddr=lambda wc: clip_ddr(BIQA["fig4"]["dataset"]),
     output:
         fig1=reported_figures(artifact("fig1").files(LAYOUT)),
         fig2=reported_figures(artifact("fig2").files(LAYOUT)),
@@ -245,7 +246,7 @@ rule descriptor_figure7:
             provenance(LAYOUT.featstats_shard(BIQA["fig7"]["dataset"], k, n_shards(BIQA["fig7"]["dataset"])))
             for k in range(n_shards(BIQA["fig7"]["dataset"]))
         ],
-        ddr=LAYOUT.ddr(BIQA["fig7"]["dataset"], clip_encoder()),
+        ddr=lambda wc: clip_ddr(BIQA["fig7"]["dataset"]),
     output:
         reported_figures(artifact("fig7").files(LAYOUT)),
     params:
@@ -263,4 +264,4 @@ rule descriptor_figure7:
         "../scripts/descriptor_figures.py"
 
 
-STAGE_TARGETS.append(lambda: biqa_plan.stage_targets(config))
+STAGE_TARGETS["biqa"] = lambda: biqa_plan.stage_targets(config)

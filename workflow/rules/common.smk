@@ -3,6 +3,7 @@
 import yaml
 
 from ddr.workflow.artifacts import artifact
+from ddr.workflow.encoders import encoder_of_record, requested_encoder
 from ddr.workflow.layout import Layout, provenance
 
 PROFILE = config["profile"]
@@ -14,19 +15,44 @@ LOGS = LAYOUT.logs
 with open(config["datasets_registry"]) as _registry_file:
     REGISTRY = yaml.safe_load(_registry_file)["datasets"]
 
-# Each stage file appends a function returning its final targets; `rule all` asks for all of them.
-STAGE_TARGETS = []
+# Each stage file adds a function returning its final targets under the stage's name; `rule all` asks for all of
+# them and `snakemake stage_<name>` for one stage (the Snakefile defines those rules). Call them in input functions
+# only: the CLIP score files are named once the clip_weights checkpoint has run.
+STAGE_TARGETS = {}
 
 
-def all_targets(wildcards):
-    return [target for stage in STAGE_TARGETS for target in stage()]
+def stage_input(name):
+    """The input function of rule stage_<name>."""
+    return lambda wildcards: STAGE_TARGETS[name]()
 
 
 def clip_encoder():
-    """Encoder tag of the configured CLIP model, e.g. 'ViT-B-32+openai' (used in file names)."""
+    """Encoder tag of the configured CLIP model, e.g. 'ViT-B-32+openai' (its weights record's name)."""
     from ddr.backbones.spec import BackboneSpec
 
     return BackboneSpec.from_config(config["clip"]["arch"], config["clip"]["pretrained"]).tag
+
+
+def clip_ddr(dataset, requested=None):
+    """The DDR score file of `dataset` for a CLIP request (default: the configured model), named for the weights that
+    were used: 'ddr_ViT-B-32+openai.csv', or 'ddr_ViT-B-32+standin-for-openai.csv' when the clip_weights checkpoint
+    fell back to a stand-in (ddr.workflow.encoders). Call it inside input/params functions: before the checkpoint
+    has run, Snakemake plans it first and re-evaluates the caller afterwards."""
+    from ddr.backbones.spec import BackboneSpec
+
+    spec = BackboneSpec.from_tag(requested or clip_encoder())
+    record = checkpoints.clip_weights.get(arch=spec.arch, tag=spec.pretrained).output[0]
+    return LAYOUT.ddr(dataset, encoder_of_record(record))
+
+
+def clip_ddr_files(datasets, encoders):
+    """dataset -> requested encoder -> its DDR score file (clip_ddr), in the order given."""
+    return {d: {e: clip_ddr(d, e) for e in encoders} for d in datasets}
+
+
+def requested_weights(wildcards):
+    """The weights record behind a feature or score file's encoder name ('ARCH+standin-for-TAG' -> ARCH+TAG.json)."""
+    return LAYOUT.weights(requested_encoder(f"{wildcards.arch}+{wildcards.tag}"))
 
 
 def reported_tables(files, caption="../report/biqa_tables.rst", category="BIQA and descriptor"):
@@ -78,7 +104,7 @@ def feature_stage_targets():
     datasets = set(config["biqa"]["datasets"])
     if "attributes" in config:
         datasets.add(config["attributes"]["dataset"])
-    targets = [LAYOUT.ddr(d, clip_encoder()) for d in sorted(datasets)]
+    targets = [clip_ddr(d) for d in sorted(datasets)]
     blur = config["biqa"].get("blur_subset", {}).get("dataset")
     if blur:
         targets.append(LAYOUT.pddr(blur, config["pixel"]["backbone"]))

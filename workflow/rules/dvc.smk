@@ -1,7 +1,7 @@
 # The files dvc.yaml declares, so that `dvc metrics diff` / `dvc plots diff` compare two runs: every result
 # table's numbers as one JSON metrics file, and the restoration training curves as one CSV.
 
-DVC_VIEW_STAGES = list(STAGE_TARGETS)  # the stages included before this file
+DVC_VIEW_STAGES = list(STAGE_TARGETS.values())  # the stages included before this file
 
 
 rule dvc_view:
@@ -23,4 +23,4 @@ rule dvc_view:
         "../scripts/dvc_view.py"
 
 
-STAGE_TARGETS.append(lambda: [LAYOUT.dvc_metrics(), LAYOUT.dvc_curves()])
+STAGE_TARGETS["dvc"] = lambda: [LAYOUT.dvc_metrics(), LAYOUT.dvc_curves()]

@@ -1,5 +1,6 @@
 # Features: encoder outputs of every image's patches, cached per (dataset, encoder) and shard; DDR scores are
-# computed from this cache and never re-run the encoder.
+# computed from this cache and never re-run the encoder. CLIP files are named ARCH+TAG for the released weights and
+# ARCH+standin-for-TAG when a stand-in was used; the weights record keeps the requested ARCH+TAG.
 
 
 # Jobs that need the internet run on the submitting machine (cluster compute nodes often have none).
@@ -7,7 +8,9 @@ localrules:
     clip_weights,
 
 
-rule clip_weights:
+# A checkpoint: whether the released weights or a stand-in stands behind a request is known once it has run, and the
+# feature and score files are named for what was used (clip_ddr in common.smk, ddr.workflow.encoders).
+checkpoint clip_weights:
     output:
         LAYOUT.weights("{arch}+{tag}"),
     params:
@@ -30,7 +33,7 @@ rule clip_weights:
 rule clip_features:
     input:
         labels=LAYOUT.labels("{dataset}"),
-        weights=LAYOUT.weights("{arch}+{tag}"),
+        weights=requested_weights,
     output:
         LAYOUT.feature_shard("{dataset}", "{arch}+{tag}", "{shard}", "{n}"),
     params:
@@ -81,7 +84,7 @@ rule pixel_features:
 rule ddr_scores:
     input:
         shards=lambda wc: feature_shards(wc.dataset, f"{wc.arch}+{wc.tag}"),
-        weights=LAYOUT.weights("{arch}+{tag}"),
+        weights=requested_weights,
         labels=LAYOUT.labels("{dataset}"),
     output:
         LAYOUT.ddr("{dataset}", "{arch}+{tag}"),
@@ -171,4 +174,4 @@ rule image_direction_scores:
         "../scripts/image_direction_scores.py"
 
 
-STAGE_TARGETS.append(feature_stage_targets)
+STAGE_TARGETS["features"] = feature_stage_targets

@@ -1,7 +1,7 @@
 # Notebooks: executed against this profile's results after every other stage, saved with their outputs in
 # results/<profile>/notebooks (open them with `make lab`). Include this file last: it waits for every stage.
 
-NOTEBOOK_STAGES = list(STAGE_TARGETS)  # the stages included before this file
+NOTEBOOK_STAGES = list(STAGE_TARGETS.values())  # the stages included before this file
 NOTEBOOKS = ["biqa"] + (["restoration"] if RDAG.enabled else [])
 
 
@@ -25,4 +25,4 @@ rule notebook:
         "../scripts/execute_notebook.py"
 
 
-STAGE_TARGETS.append(lambda: [LAYOUT.notebook(name) for name in NOTEBOOKS])
+STAGE_TARGETS["notebooks"] = lambda: [LAYOUT.notebook(name) for name in NOTEBOOKS]

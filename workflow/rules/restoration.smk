@@ -160,4 +160,4 @@ rule restoration_figures:
         "../scripts/restoration_figures.py"
 
 
-STAGE_TARGETS.append(RDAG.stage_targets)
+STAGE_TARGETS["restoration"] = RDAG.stage_targets

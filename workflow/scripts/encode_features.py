@@ -2,6 +2,7 @@ from ddr.pixel import pipeline_backbone
 from ddr.pipeline.features import encode_shard
 from ddr.pipeline.runtime import device, setup
 from ddr.pipeline.weights import backbone_from_record
+from ddr.workflow.encoders import check_encoder_name
 
 setup(snakemake)
 wc, params = snakemake.wildcards, snakemake.params
@@ -11,6 +12,7 @@ if "backbone" in wc.keys():  # pixel domain: the image is degraded at every conf
     backbone = pipeline_backbone(wc.backbone, weights[0] if weights else None)
     degradations = {f"{kind}@{level:g}": (kind, float(level)) for kind, levels in params.levels.items() for level in levels}
 else:
+    check_encoder_name(snakemake.input.weights, f"{wc.arch}+{wc.tag}")
     backbone = backbone_from_record(snakemake.input.weights)
     degradations = None
 encode_shard(backbone.to(device(params.device)), snakemake.input.labels, int(wc.shard), int(wc.n), snakemake.output[0],

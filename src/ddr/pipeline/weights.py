@@ -68,6 +68,7 @@ def stand_in_warning(records_dir: str | Path) -> str:
     """The end-of-run warning when any weights record in `records_dir` (<results>/weights) is a stand-in ("" when
     none is): in plain words first, then each record's exact reason (it says where to place the real weights)."""
     from ddr.reporting.captions import stand_in_words
+    from ddr.workflow.encoders import files_encoder
 
     records = [(path.stem, record) for path in sorted(Path(records_dir).glob("*.json"))
                if (record := json.loads(path.read_text())).get("stand_in")]
@@ -76,5 +77,6 @@ def stand_in_warning(records_dir: str | Path) -> str:
     used = "; ".join(stand_in_words({"backbone": r.get("spec"), "stand_in_reason": r.get("reason")})
                      for _, r in records)
     details = "; ".join(f"{stem}: {r.get('reason', '')}" for stem, r in records)
+    names = ", ".join(files_encoder(stem, stand_in=True) for stem, _ in records)
     return (f"WARNING: {Path(records_dir).parent} were computed with STAND-IN WEIGHTS ({used}): not replication "
-            f"results. File names keep the requested encoder's name. Details: {details}")
+            f"results. Their feature and score files say so ({names}). Details: {details}")
