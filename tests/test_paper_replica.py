@@ -28,7 +28,7 @@ BIQA_SETS = ["csiq", "live", "tid2013", "kadid10k", "koniq10k", "liveitw", "cid2
 
 
 def _rules(text: str) -> set[str]:
-    return set(re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE))
+    return set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):", text, flags=re.MULTILINE))
 
 
 @pytest.fixture(scope="module")

@@ -95,15 +95,17 @@ def _workflow_env(code: Path, cache: Path) -> dict[str, str]:
 def stage_targets(root: Path, scratch: Path) -> list[str]:
     """The final files of the stages run, as the workflow itself defines them (its STAGE_TARGETS), once a run has
     resolved the clip_weights checkpoint that names the CLIP score files: a throw-away Snakefile includes the real one
-    and prints them, so the test follows whatever the stages make without naming their files itself."""
+    and adds a rule whose input is every stage's targets; a dry run (the checkpoint is complete, so Snakemake evaluates
+    the input function) prints its command with them. The test follows whatever the stages make without naming them."""
     lister = scratch / "list_stage_targets.smk"
     lister.write_text(f'include: "{root / "Snakefile"}"\n\n'
-                      'import json as _json\n'
-                      'print("STAGE_TARGETS " + _json.dumps({name: STAGE_TARGETS[name]() for name in '
-                      f'{list(STAGES)!r}}}))\n')
-    output = _run([*SNAKEMAKE, "--snakefile", str(lister), "--list-rules"], root, _workflow_env(root, root))
-    stages = json.loads(re.search(r"^STAGE_TARGETS (.*)$", output, re.M).group(1))
-    return sorted({target for targets in stages.values() for target in targets})
+                      'rule list_stage_targets:\n'
+                      f'    input: lambda wildcards: [t for name in {list(STAGES)!r} for t in STAGE_TARGETS[name]()]\n'
+                      f'    output: "{scratch / "listed"}"\n'
+                      '    shell: "echo STAGE_TARGETS {input} > {output}"\n')
+    output = _run([*SNAKEMAKE, "--snakefile", str(lister), "--cores", "1", "-n", "-p", "list_stage_targets"], root,
+                  _workflow_env(root, root))
+    return sorted(set(re.search(r"^\s*echo STAGE_TARGETS (.*) > ", output, re.M).group(1).split()))
 
 
 def submitted_jobs(output: str) -> Counter:

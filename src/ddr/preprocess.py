@@ -43,15 +43,19 @@ def resize_shorter(x: torch.Tensor, size: int) -> torch.Tensor:
     return batch[0] if squeeze else batch
 
 
-def normalise(x: torch.Tensor, mean, std) -> torch.Tensor:
+def normalise(x: torch.Tensor, mean, std, in_place: bool = False) -> torch.Tensor:
+    """(x - mean) / std per channel; `in_place` writes into x (same arithmetic, no temporaries)."""
     mean = torch.as_tensor(mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
     std = torch.as_tensor(std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return (x - mean) / std
+    return x.sub_(mean).div_(std) if in_place else (x - mean) / std
 
 
 def prepare(x: torch.Tensor, norm: Normalisation) -> torch.Tensor:
-    """Resize then normalise a (B, 3, H, W) batch in [0, 1] for the encoder."""
-    return normalise(resize_shorter(x, norm.size), norm.mean, norm.std)
+    """Resize then normalise a (B, 3, H, W) batch in [0, 1] for the encoder (in place in the resized copy; the
+    caller's tensor is never written, and gradients keep the out-of-place path)."""
+    resized = resize_shorter(x, norm.size)
+    fresh = resized.shape[-2:] != x.shape[-2:] and not resized.requires_grad  # a new tensor, not a view of x
+    return normalise(resized, norm.mean, norm.std, in_place=fresh)
 
 
 @dataclass(frozen=True)
