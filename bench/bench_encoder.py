@@ -1,8 +1,8 @@
-"""The CLIP image tower alone, eager float32 against each encoder speed-up that could keep float32 results:
-compilation (torch.compile, Inductor), fusion (a frozen TorchScript graph optimised for inference, which folds
-and fuses with oneDNN), channels-last memory, and the reduced precisions for comparison. Same process, same
-weights, same inputs, runs taking turns; every variant reports its speed ratio over eager fp32 and its largest
-feature and DDR deviation from it, so a speed-up is adopted only with its cost in accuracy in view.
+"""An image tower alone (CLIP ViT-B/32 by default), eager NCHW float32 against each encoder speed-up that could
+keep float32 results: compilation (torch.compile, Inductor), fusion (a frozen TorchScript graph optimised for
+inference, which folds and fuses with oneDNN), channels-last memory, and the reduced precisions for comparison. Same
+process, same weights, same inputs, runs taking turns; every variant reports its speed ratio over eager NCHW fp32 and
+its largest feature and DDR deviation from it, so a speed-up is adopted only with its cost in accuracy in view.
 
     python bench/bench_encoder.py                              # ViT-B/32, batches 8 and 16, CPU
     python bench/bench_encoder.py --variants compile --batch-sizes 8,16,32 --out bench/results/bench_encoder_cpu.txt
@@ -45,8 +45,8 @@ def _ddr_diff(model, out: torch.Tensor, reference: torch.Tensor) -> float:
 
 
 def _channels_last(tower: torch.nn.Module, example: torch.Tensor):
-    tower = tower.to(memory_format=torch.channels_last)
-    return lambda x: tower(x.contiguous(memory_format=torch.channels_last))
+    tower.backbone.set_memory_format(torch.channels_last)  # weights and each input NHWC
+    return tower
 
 
 def _compiled(tower: torch.nn.Module, example: torch.Tensor):
@@ -103,7 +103,8 @@ def main(argv=None) -> Report:
     torch.set_num_threads(args.threads)
     backbone = load_backbone(args.backbone)
     model = DDR(backbone) if backbone.has_text else None  # DDR deviations need a text tower
-    tower = _Encoder(backbone).eval()
+    # The reference is plain eager NCHW float32, whatever the backbone's own default (EfficientNet loads NHWC).
+    tower = _Encoder(backbone.set_memory_format(torch.contiguous_format)).eval()
     size = backbone.norm.size
     lines = Report([f"bench_encoder: {args.backbone} image tower at {size}x{size}, {machine_line()}, best of "
                     f"{args.repeats} x {args.calls} calls"])

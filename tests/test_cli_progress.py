@@ -1,5 +1,5 @@
 """`ddr score` on a CPU: the progress bar is updated image by image, each right after the encoder call that finished
-the image; a CPU's default call holds few windows, so the bar never stands still for a batch of images."""
+the image, so it never stands still for more images than one call holds (`--batch-size` windows)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 
 import ddr.cli
 from ddr.backbones.clip import ClipBackbone
-from ddr.cli import CPU_BATCH_SIZE, main
+from ddr.cli import main
+from ddr.patches import DEFAULT_BATCH_SIZE
 
 
 class _Recorder:
@@ -29,8 +30,8 @@ class _Recorder:
             self.events.append(("update", n))
 
 
-@pytest.mark.parametrize("extra, per_image", [([], True), (["--batch-size", "16"], False)])
-def test_bar_moves_after_every_few_images(monkeypatch, capsys, golden_dir, extra, per_image):
+@pytest.mark.parametrize("batch", [None, 2, 4])
+def test_bar_moves_after_each_call_image_by_image(monkeypatch, capsys, golden_dir, batch):
     events: list = []
     _Recorder.events = events
     monkeypatch.setattr(ddr.cli, "tqdm", _Recorder)
@@ -42,19 +43,20 @@ def test_bar_moves_after_every_few_images(monkeypatch, capsys, golden_dir, extra
 
     monkeypatch.setattr(ClipBackbone, "encode_image", recorded)
     images = sorted((golden_dir / "images").iterdir())
+    extra = ["--batch-size", str(batch)] if batch else []
     rc = main(["score", "--checkpoint", str(golden_dir / "tiny-vit-0.pt"), "--device", "cpu", *extra,
                *map(str, images)])
     assert rc == 0 and len(capsys.readouterr().out.splitlines()) == len(images) + 1
     updates = [e for e in events if e[0] == "update"]
     assert len(updates) == len(images) and all(n == 1 for _, n in updates)
-    # the longest stretch of images finished by one encoder call
+    limit = batch or DEFAULT_BATCH_SIZE
+    calls = [n for kind, n in events if kind == "encode"]
+    assert events[0][0] == "encode" and all(n <= limit for n in calls)
+    # the longest stretch of images finished by one encoder call: at most the windows it held
     runs, run = [], 0
     for kind, _ in events:
         run = run + 1 if kind == "update" else 0
         runs.append(run)
-    if per_image:  # default on a CPU: calls of at most CPU_BATCH_SIZE windows, so at most that many images per step
-        assert events[0][0] == "encode" and all(n <= CPU_BATCH_SIZE for kind, n in events if kind == "encode")
-        assert 1 <= max(runs) <= CPU_BATCH_SIZE
-        assert sum(kind == "encode" for kind, _ in events) >= len(images) / CPU_BATCH_SIZE
-    else:  # 16 windows per call: many images finish at once, the bar stands still in between
-        assert max(runs) > CPU_BATCH_SIZE
+    assert 1 <= max(runs) <= limit
+    if len(images) > limit:  # the images needed several calls, and the bar moved between them
+        assert len(calls) > 1 and events[-1][0] == "update" and runs.count(0) == len(calls)

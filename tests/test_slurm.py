@@ -105,7 +105,7 @@ def stage_targets(root: Path, scratch: Path) -> list[str]:
                       '    shell: "echo STAGE_TARGETS {input} > {output}"\n')
     output = _run([*SNAKEMAKE, "--snakefile", str(lister), "--cores", "1", "-n", "-p", "list_stage_targets"], root,
                   _workflow_env(root, root))
-    return sorted(set(re.search(r"^\s*echo STAGE_TARGETS (.*) > ", output, re.M).group(1).split()))
+    return sorted(set(re.search(r"echo STAGE_TARGETS (.*) > ", output).group(1).split()))  # its "Shell command:"
 
 
 def submitted_jobs(output: str) -> Counter:

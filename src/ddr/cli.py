@@ -18,13 +18,6 @@ from ddr.patches import DEFAULT_BATCH_SIZE
 from ddr.util.atomic import atomic_path, check_output_target
 from ddr.util.prefetch import default_workers
 
-# Image windows per encoder call on a CPU when --batch-size is not given. With 16 the progress bar stood still for 8
-# mini images at a time (about 7 s on 2 loaded cores); with 4 it moves after every call of 4 windows: every 1-2
-# photographs (two or more distinct windows each), every 4 square images (one). Measured, stand-in ViT-B/32, mini images: 1 thread, 16 images:
-# 4 windows 3.8-4.0 s, 16 windows 3.7-3.9 s, but 2 windows 4.2-4.3 s and 1 window 5.8-6.0 s; 2 threads, 32 images:
-# 4 windows 10.3-11.1 s, 16 windows 13.6-15.6 s (load). On a GPU a call costs milliseconds: DEFAULT_BATCH_SIZE, or
-# larger (--batch-size 256 is faster).
-CPU_BATCH_SIZE = 4
 
 
 def build_model(args: argparse.Namespace):
@@ -101,13 +94,6 @@ def direction_images(args: argparse.Namespace) -> list[torch.Tensor] | None:
     return [load_image(p) for p in paths]
 
 
-def batch_size_for(args: argparse.Namespace, device: torch.device) -> int:
-    """--batch-size, else the device's default (see CPU_BATCH_SIZE)."""
-    if args.batch_size:
-        return args.batch_size
-    return CPU_BATCH_SIZE if torch.device(device).type == "cpu" else DEFAULT_BATCH_SIZE
-
-
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -157,13 +143,13 @@ def score_rows(args: argparse.Namespace, paths: list[Path], report_skip):
 
         device = resolve_device(args.device)
         spec = f"openai-checkpoint:{args.checkpoint}" if args.checkpoint else args.backbone
-        return metric_rows(args.metric, decode(None, str(device)), batch_size_for(args, device), device,
+        return metric_rows(args.metric, decode(None, str(device)), args.batch_size, device,
                            lambda: build_model(args), spec)
     model = build_model(args)
     # decoding threads crop and resize each image to encoder-size windows as soon as it is read
     decoded = decode(model.stream_input, str(model.backbone.device))
     rows = ([str(path), repr(sum(row) / len(row)), *map(repr, row)]
-            for path, row in ((p, t.cpu().tolist()) for p, t in model.quality_scores_stream(decoded, batch_size_for(args, model.backbone.device))))
+            for path, row in ((p, t.cpu().tolist()) for p, t in model.quality_scores_stream(decoded, args.batch_size)))
     return ["path", "ddr", *[f"ddr_{t}" for t in model.types]], rows
 
 
@@ -286,10 +272,9 @@ def make_parser() -> argparse.ArgumentParser:
                         "levels from --levels, default blur=2,color=0.5,noise=0.05,exposure=1; cached in $DDR_CACHE)")
     p.add_argument("--no-adaptation", action="store_true", help="feature domain: add raw text directions (ablation)")
     p.add_argument("--seed", type=int, default=0, help="pixel domain: noise seed")
-    p.add_argument("--batch-size", type=positive_int,
-                   help=f"image windows per encoder call (windows of consecutive images share a call); default "
-                        f"{CPU_BATCH_SIZE} on a CPU (progress every 4 windows, as fast as 16 there), "
-                        f"{DEFAULT_BATCH_SIZE} on a GPU, where 256 is faster")
+    p.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
+                   help="image windows per encoder call (windows of consecutive images share a call; the bar moves "
+                        "after each call); the default is the fastest on a CPU; on a GPU 256 is faster")
     p.add_argument("--workers", type=non_negative_int, default=0,
                    help="threads decoding images ahead of the encoder (0: 2 on a CPU, 8 beside a GPU)")
     p.add_argument("--precision", choices=list(PRECISIONS), default="fp32",

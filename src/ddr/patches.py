@@ -19,9 +19,9 @@ import torch
 from ddr.backbones.base import Backbone
 from ddr.preprocess import Normalisation, crop, prepare, shorter_side_size, square_patches
 
-# Patches per encoder call, from bench/bench_quality.py on a 2-core CPU (bench/results): on one thread 16 is within 5%
-# of the best (32 at 500x500, 16 at 1024x768); on two loaded threads 32 was 6-18% faster than 16 and 8 was 13-42%
-# slower. 16 holds half of 32's activations; on a GPU pass a larger one (`--batch-size 256`).
+# Windows per encoder call, and the CLI's default on every device: on a quiet 2-core CPU (bench/bench_quality.py, fp32
+# ViT-B/32, bench/results/bench_quality_cpu.txt) 16 was the fastest or within 2% of it at 500x500 and 1024x768 in
+# two runs, where 8 and 32 each lost 5-20% in one. Larger calls amortise better on a GPU: `--batch-size 256` there.
 DEFAULT_BATCH_SIZE = 16
 
 

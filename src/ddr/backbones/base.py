@@ -53,6 +53,7 @@ class Backbone(nn.Module):
     has_text: bool = False
     square_input: bool = False  # True when the encoder only takes square inputs (CLIP's fixed position grid)
     precision: str = "fp32"
+    memory_format: torch.memory_format = torch.contiguous_format
 
     def freeze(self) -> "Backbone":
         self.eval()
@@ -83,8 +84,15 @@ class Backbone(nn.Module):
             self.info.extra["precision"] = name
         return self
 
+    def set_memory_format(self, memory_format: torch.memory_format) -> "Backbone":
+        """Lay out the image tower's convolution weights, and each input, as NCHW (torch.contiguous_format) or NHWC
+        (torch.channels_last): the same arithmetic in another loop order, faster for convolutional towers."""
+        self.image_tower().to(memory_format=memory_format)
+        self.memory_format = memory_format
+        return self
+
     def _tower_input(self, pixels: torch.Tensor) -> torch.Tensor:
-        return pixels.to(PRECISIONS[self.precision])
+        return pixels.to(PRECISIONS[self.precision]).contiguous(memory_format=self.memory_format)
 
     def encode_text(self, prompts: list[str]) -> torch.Tensor:  # -> (T,C)
         raise NoTextTower(
