@@ -12,6 +12,7 @@ its largest feature and DDR deviation from it, so a speed-up is adopted only wit
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 import warnings
@@ -26,7 +27,6 @@ from report import Report  # noqa: E402
 
 from ddr import DDR  # noqa: E402
 from ddr.backbones import load_backbone  # noqa: E402
-from ddr.backbones.base import PRECISIONS  # noqa: E402
 
 
 class _Encoder(torch.nn.Module):
@@ -64,12 +64,6 @@ def _reduced(name: str):
         tower.backbone.set_precision(name)  # tower is the variant's own copy
         return tower
     return make
-
-
-def copyable(module: torch.nn.Module) -> torch.nn.Module:
-    import copy
-
-    return copy.deepcopy(module)
 
 
 VARIANTS = {"compile": _compiled, "jit-freeze": _frozen, "channels-last": _channels_last, "bf16": _reduced("bf16")}
@@ -117,7 +111,7 @@ def main(argv=None) -> Report:
         for name, make in variants.items():
             start = time.perf_counter()
             try:
-                fn = make(copyable(tower), x) if name != "eager fp32" else tower
+                fn = make(copy.deepcopy(tower), x) if name != "eager fp32" else tower
                 with torch.inference_mode():
                     fn(x)  # build / warm up
             except Exception as error:  # a variant this machine cannot build is reported, not fatal

@@ -19,7 +19,6 @@ from ddr.util.atomic import atomic_path, check_output_target
 from ddr.util.prefetch import default_workers
 
 
-
 def build_model(args: argparse.Namespace):
     """The DDR flavour the flags ask for, on the requested device."""
     from ddr.backbones import DEFAULT_BACKBONE, DEFAULT_PIXEL_BACKBONE, load_backbone
